@@ -1,0 +1,74 @@
+"""ecrcost: what an Amazon ECR registry really costs, where the money goes, and what it would cost
+elsewhere.
+
+The public API (each stage of the data flow is one function; see ARCHITECTURE in the README)::
+
+    snap = ecrcost.collect(region=["us-east-1"])          # boto3, read-only  -> Snapshot
+    snap.write("snap")                                     # atomic Parquet + meta.json
+    snap = ecrcost.load_snapshot("snap")                   # validated
+    ecrcost.repository_storage(snap, scope="repository")   # bytes per repository (DataFrame)
+    ecrcost.costs(snap, by="repository", traffic=None)     # monthly cost (DataFrame)
+    ecrcost.compare(snap)                                  # the workload on other registries
+    ecrcost.report(snap).save("reports/2026-11")           # the monthly report
+
+Names are imported lazily so `import ecrcost` stays fast and does not pull in boto3 or matplotlib.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # errors
+    "EcrcostError": "errors",
+    "InputError": "errors",
+    "SnapshotError": "errors",
+    "PriceCatalogError": "errors",
+    "TrafficProfileError": "errors",
+    "PlanCatalogError": "errors",
+    "TargetError": "errors",
+    "AwsError": "errors",
+    "ReadOnlyViolation": "errors",
+    "OutputExistsError": "errors",
+    "EcrcostWarning": "errors",
+    # snapshot
+    "Snapshot": "snapshot",
+    "load_snapshot": "snapshot",
+    "SCHEMA": "snapshot",
+    "SCHEMA_VERSION": "snapshot",
+    # collection
+    "collect": "collectors",
+    "resolve_targets": "targets",
+    # storage model
+    "image_storage": "storage",
+    "repository_storage": "storage",
+    # pricing
+    "load_catalog": "pricing.catalog",
+    "load_traffic": "traffic",
+    "costs": "pricing.model",
+    # comparison
+    "compare": "registries",
+    "load_plans": "registries",
+    # report
+    "report": "reporting.monthly",
+    "Report": "reporting.monthly",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ecrcost' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,64 @@
+"""The exceptions ecrcost raises on purpose.
+
+Every error a user can cause or meet (bad input, missing permissions, an unreachable endpoint)
+is one of these; the CLI turns them into a one-line message and exit code 1, never a traceback.
+
+    EcrcostError
+    ├── InputError                 bad user input (options, files the user gave us)
+    │   ├── SnapshotError          missing / corrupt / wrong-schema snapshot directory
+    │   ├── PriceCatalogError      malformed or incomplete price catalog file
+    │   ├── TrafficProfileError    malformed traffic profile TOML
+    │   ├── PlanCatalogError       malformed registry plan file
+    │   └── TargetError            unknown region, invalid role ARN, bad account list
+    ├── AwsError                   an AWS call failed in a way that stops the whole command
+    │   └── ReadOnlyViolation      code asked for an AWS operation outside the read allowlist
+    └── OutputExistsError          refusing to overwrite an existing output without --force
+
+    EcrcostWarning                 warnings we emit (fallback prices, low-confidence figures)
+"""
+
+from __future__ import annotations
+
+
+class EcrcostError(Exception):
+    """Base class of every error ecrcost raises deliberately."""
+
+
+class InputError(EcrcostError):
+    """The user's input (an option, a file) is not usable; the message says which and why."""
+
+
+class SnapshotError(InputError):
+    """A snapshot directory is missing, corrupt, or of another schema version."""
+
+
+class PriceCatalogError(InputError):
+    """A price catalog file is malformed or incomplete (the message names the file and row)."""
+
+
+class TrafficProfileError(InputError):
+    """A traffic profile is not valid TOML or breaks the contract (names the file and table)."""
+
+
+class PlanCatalogError(InputError):
+    """A registry plan file is malformed (names the file and row)."""
+
+
+class TargetError(InputError):
+    """An account/region target cannot be used: unknown region, invalid role ARN, ..."""
+
+
+class AwsError(EcrcostError):
+    """An AWS call failed in a way that stops the whole command (e.g. no credentials at all)."""
+
+
+class ReadOnlyViolation(AwsError):
+    """Raised before sending any AWS request whose operation is not on the read-only allowlist."""
+
+
+class OutputExistsError(EcrcostError):
+    """The output path exists and --force was not given; nothing was written."""
+
+
+class EcrcostWarning(UserWarning):
+    """Warnings ecrcost emits on purpose (fallback prices, low-confidence figures)."""

@@ -1,0 +1,1 @@
+"""Renderers: tables, charts, HTML, and the monthly report."""

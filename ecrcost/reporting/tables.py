@@ -1,0 +1,215 @@
+"""Table renderers shared by `costs`, `compare` and `report`: terminal, CSV, JSON, Markdown.
+
+One implementation per format; every command renders through `render(df, fmt)`.
+
+Display rules (table and Markdown; CSV and JSON keep raw values):
+- columns ending in ``_usd``: "$1,234.57"; unknown (NaN/None) is "n/a", never "$0.00";
+- columns ending in ``_bytes``: human units with 1 GB = 2^30 bytes ("1.50 GB");
+- columns ending in ``_gb``: two decimals.
+CSV cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR) are
+prefixed with a single quote. JSON is an array of objects with NaN/NA as null and times in
+ISO-8601.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+FORMATS = ("table", "csv", "json", "markdown")
+GB = 2**30
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def render(df: pd.DataFrame, fmt: str = "table", *, title: str | None = None, width: int | None = None,
+           color: bool | None = None) -> str:
+    """Render `df` as `fmt` (one of FORMATS) and return the text.
+
+    `width` and `color` apply to the terminal table (defaults: the terminal's width; colour only
+    when stdout is a terminal). Tests pass a fixed width and color=False.
+    """
+    if fmt == "table":
+        return to_terminal(df, title=title, width=width, color=color)
+    if fmt == "csv":
+        return to_csv(df)
+    if fmt == "json":
+        return to_json(df)
+    if fmt == "markdown":
+        return to_markdown(df, title=title)
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def is_missing(v: Any) -> bool:
+    """True for None, NaN, NaT and pd.NA."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    try:
+        return bool(isinstance(v, float) and math.isnan(v))
+    except TypeError:
+        return False
+
+
+def format_bytes(n: Any) -> str:
+    """Bytes in binary units (1 GB = 2^30 bytes); "n/a" when unknown."""
+    if is_missing(n):
+        return "n/a"
+    n = float(n)
+    for unit, size in (("TB", 2**40), ("GB", GB), ("MB", 2**20), ("KB", 2**10)):
+        if abs(n) >= size:
+            return f"{n / size:,.2f} {unit}"
+    return f"{n:,.0f} B"
+
+
+def format_usd(v: Any) -> str:
+    """Dollars with cents; "n/a" when unknown (never "$0.00" for unknown)."""
+    if is_missing(v):
+        return "n/a"
+    v = float(v)
+    if 0 < abs(v) < 0.005:
+        return f"${v:.4f}"
+    return f"-${-v:,.2f}" if v < 0 else f"${v:,.2f}"
+
+
+def format_cell(column: str, v: Any) -> str:
+    """How one value of `column` is shown in a table or Markdown."""
+    if column.endswith("_usd"):
+        return format_usd(v)
+    if column.endswith("_bytes"):
+        return format_bytes(v)
+    if is_missing(v):
+        return "n/a" if column.endswith(("_gb", "_gb_month")) else ""
+    if column.endswith(("_gb", "_gb_month")):
+        return f"{float(v):,.2f}"
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, float | np.floating):
+        return f"{v:,.2f}" if not float(v).is_integer() else f"{v:,.0f}"
+    if isinstance(v, int | np.integer):
+        return f"{v:,}"
+    if isinstance(v, pd.Timestamp | datetime):
+        return pd.Timestamp(v).strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, list | tuple | np.ndarray):
+        return ", ".join(str(x) for x in v)
+    return str(v)
+
+
+def display_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with every cell formatted for display (strings)."""
+    return pd.DataFrame({c: [format_cell(str(c), v) for v in df[c]] for c in df.columns}, index=df.index)
+
+
+def to_terminal(df: pd.DataFrame, *, title: str | None = None, width: int | None = None,
+                color: bool | None = None) -> str:
+    """A rich table as text. Numbers are right-aligned."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    shown = display_frame(df)
+    for c in df.columns:
+        numeric = pd.api.types.is_numeric_dtype(df[c]) or str(c).endswith(("_usd", "_bytes", "_gb"))
+        table.add_column(str(c), justify="right" if numeric else "left", overflow="fold")
+    for row in shown.itertuples(index=False):
+        table.add_row(*[_rich_escape(x) for x in row])
+    buf = io.StringIO()
+    console = Console(file=buf, width=width or _terminal_width(), force_terminal=bool(color),
+                      no_color=not color, color_system="auto" if color else None, highlight=False)
+    console.print(table)
+    return buf.getvalue()
+
+
+def _rich_escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return max(80, shutil.get_terminal_size((120, 24)).columns)
+
+
+def neutralise_csv_cell(v: Any) -> Any:
+    """Prefix text that a spreadsheet would evaluate as a formula with a single quote."""
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        return "'" + v
+    return v
+
+
+def to_csv(df: pd.DataFrame) -> str:
+    """CSV with raw values (bytes as integers, USD unrounded), formula-injection safe."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(lambda v: neutralise_csv_cell(_listish(v)))
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def _listish(v: Any) -> Any:
+    if isinstance(v, list | tuple | np.ndarray):
+        return ";".join(str(x) for x in v)
+    return v
+
+
+def json_value(v: Any) -> Any:
+    """A JSON-ready Python value: NaN/NA -> None, numpy scalars -> Python, times -> ISO-8601."""
+    if isinstance(v, list | tuple | np.ndarray):
+        return [json_value(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): json_value(x) for k, x in v.items()}
+    if is_missing(v):
+        return None
+    if isinstance(v, np.bool_ | bool):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating | float):
+        f = float(v)
+        return int(f) if f.is_integer() and abs(f) < 2**53 else f  # 1520.0 bytes -> 1520
+    if isinstance(v, pd.Timestamp | datetime | date):
+        return pd.Timestamp(v).isoformat()
+    return v
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of `df` as JSON-ready dicts."""
+    cols = [str(c) for c in df.columns]
+    return [{c: json_value(v) for c, v in zip(cols, row, strict=True)} for row in df.itertuples(index=False)]
+
+
+def to_json(df: pd.DataFrame) -> str:
+    """A JSON array, one object per row (NaN -> null)."""
+    return json.dumps(records(df), indent=2) + "\n"
+
+
+def markdown_escape(text: str) -> str:
+    """Escape text for a Markdown table cell (pipes, HTML, newlines)."""
+    return (
+        text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+        .replace("\n", " ").replace("\r", " ")
+    )
+
+
+def to_markdown(df: pd.DataFrame, *, title: str | None = None) -> str:
+    """A GitHub-flavoured Markdown table (numbers right-aligned)."""
+    shown = display_frame(df)
+    cols = [str(c) for c in df.columns]
+    align = [
+        "---:" if pd.api.types.is_numeric_dtype(df[c]) or str(c).endswith(("_usd", "_bytes", "_gb")) else "---"
+        for c in df.columns
+    ]
+    lines = []
+    if title:
+        lines += [f"### {markdown_escape(title)}", ""]
+    lines.append("| " + " | ".join(markdown_escape(c) for c in cols) + " |")
+    lines.append("| " + " | ".join(align) + " |")
+    for row in shown.itertuples(index=False):
+        lines.append("| " + " | ".join(markdown_escape(x) for x in row) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,43 @@
+"""Shared fixtures. Area-specific fixtures live beside their tests (tests/<area>_*.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def aws_env(monkeypatch, tmp_path):
+    """Fake credentials and a default region; nothing from the developer's own AWS setup leaks in."""
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
+        "ECRCOST_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    for k in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "MOTO_ACCOUNT_ID"):
+        monkeypatch.delenv(k, raising=False)
+    return env
+
+
+@pytest.fixture
+def moto_aws(aws_env):
+    """In-process moto (state is fresh for each test)."""
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close matplotlib figures after each test so charts never leak between tests."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
