@@ -115,6 +115,58 @@ def main() -> None:
 
 # ---- costs and prices ----------------------------------------------------------------------------
 # (owned by the pricing stage)
+def _method_lines(method: dict[str, Any]) -> list[str]:
+    return [f"{k}: {v}" for k, v in method.items() if v is not None and v != ""]
+
+
+def _emit_with_method(text: str, method: dict[str, Any], fmt: str) -> None:
+    """Print `text`, then the rules used: after a table/Markdown, on stderr for CSV/JSON."""
+    echo_output(text)
+    lines = _method_lines(method)
+    if fmt == "markdown":
+        click.echo("\n" + "\n".join(f"- {line}" for line in lines))
+    elif fmt == "table":
+        click.echo("\n".join(lines))
+    else:
+        click.echo("\n".join(lines), err=True)
+
+
+@cli.command("costs")
+@snapshot_argument
+@click.option("--by", type=click.Choice(["repository", "account", "region", "total"]),
+              default="repository", show_default=True, help="One row per ...")
+@click.option("--scope", type=click.Choice(["repository", "registry"]), default="repository",
+              show_default=True, help="Deduplicate layers within each repository or each account+region.")
+@click.option("--month", default=None, metavar="YYYY-MM",
+              help="Estimate that calendar month, pro-rated by the hours each blob was stored.")
+@click.option("--free-tier", is_flag=True, help="Subtract free allowances (100 GB internet egress, "
+              "legacy 500 MB ECR storage). Off by default.")
+@traffic_option
+@prices_option
+@format_option()
+@with_examples(
+    "ecrcost costs snap",
+    "ecrcost costs snap --traffic profile.toml --format json",
+    "ecrcost costs snap --by account --scope registry --month 2026-10",
+)
+def costs_command(snapshot: str, by: str, scope: str, month: str | None, free_tier: bool,
+                  traffic_file: str | None, prices_file: str | None, fmt: str) -> None:
+    """Monthly cost of SNAPSHOT's repositories: deduplicated storage, egress and replication.
+
+    Without --traffic, egress GB is shown but its cost is unknown ("n/a"), never $0. Rules used
+    (catalog date, egress rule, free tier) are printed after the table (on stderr for csv/json).
+    """
+    from .pricing.model import costs
+    from .reporting.tables import render
+    from .snapshot import load_snapshot
+
+    snap = load_snapshot(snapshot)
+    df = costs(snap, by=by, scope=scope, traffic=traffic_file, prices=prices_file, month=month,
+               free_tier=free_tier)
+    _emit_with_method(render(df, fmt, title=f"ECR costs by {by}"), df.attrs["method"], fmt)
+    code = report_incomplete(snap)
+    if code:
+        sys.exit(code)
 
 # ---- compare -------------------------------------------------------------------------------------
 # (owned by the comparison stage)
