@@ -1,0 +1,227 @@
+"""The one seam to AWS: every boto3 session and client ecrcost uses is made here.
+
+- `Aws` holds the base session (a profile, the default credential chain, or a session the caller
+  passes), the endpoint override, the botocore `Config` (adaptive retries, connection pool sized
+  to the workers) and a thread-safe call counter.
+- `Aws.client(service, region, role_arn=None)` returns a cached client; with `role_arn` the client
+  uses that role's credentials (AssumeRole through the base session, refreshed before expiry).
+- Every client carries the **read-only guard**: a botocore `provide-client-params` hook that raises
+  `ReadOnlyViolation` before any request is built for an operation that is not a read
+  (`is_read_operation`). ecrcost therefore cannot change anything in an AWS account.
+
+`AWS_PROFILE`, `AWS_REGION` / `AWS_DEFAULT_REGION` and `AWS_ENDPOINT_URL` work as in the AWS CLI
+(botocore reads them); an explicit `endpoint_url` overrides the endpoint of every service.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import Counter
+from typing import Any
+
+import boto3
+import botocore.credentials
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import ClientError, NoCredentialsError, ProfileNotFound
+
+from .errors import AwsError, InputError, ReadOnlyViolation
+
+#: Operation-name prefixes that only read.
+READ_PREFIXES = ("Describe", "List", "Get", "BatchGet")
+#: Read operations whose names do not start with a read prefix ("AssumeRole" only obtains
+#: temporary credentials for the role ecrcost reads through).
+READ_EXCEPTIONS = frozenset({"AssumeRole"})
+
+#: Exactly the IAM actions `ecrcost collect` calls (the README's minimal policy lists these;
+#: sts:GetCallerIdentity needs no permission but is listed for completeness).
+COLLECT_ACTIONS: tuple[str, ...] = (
+    "cloudwatch:GetMetricData",
+    "ecr:BatchGetImage",
+    "ecr:DescribeImages",
+    "ecr:DescribePullThroughCacheRules",
+    "ecr:DescribeRegistry",
+    "ecr:DescribeRepositories",
+    "ecr:GetAccountSetting",
+    "ecr:GetLifecyclePolicy",
+    "ecr:GetRegistryPolicy",
+    "ecr:GetRepositoryPolicy",
+    "ecr:ListTagsForResource",
+    "organizations:ListAccounts",
+    "sts:AssumeRole",
+    "sts:GetCallerIdentity",
+)
+
+#: botocore retry attempts per call (first try included). Throttling backs off from 1 s
+#: (adaptive mode also rate-limits the client); other retryable errors from 50 ms.
+MAX_ATTEMPTS = 6
+
+ROLE_SESSION_NAME = "ecrcost"
+
+
+def is_read_operation(operation_name: str) -> bool:
+    """True when the API operation (e.g. "DescribeImages") only reads."""
+    return operation_name.startswith(READ_PREFIXES) or operation_name in READ_EXCEPTIONS
+
+
+def _read_only_guard(model: Any = None, **_: Any) -> None:
+    """botocore `provide-client-params` hook: refuse every non-read operation before sending."""
+    if model is not None and not is_read_operation(model.name):
+        service = model.service_model.service_name
+        raise ReadOnlyViolation(
+            f"refusing {service}:{model.name}: ecrcost only reads from AWS "
+            f"(allowed: {', '.join(p + '*' for p in READ_PREFIXES)}, {', '.join(sorted(READ_EXCEPTIONS))})"
+        )
+
+
+class Aws:
+    """Sessions and clients for one ecrcost run.
+
+    `profile`: a named AWS profile (else `AWS_PROFILE` / the default chain). `session`: use this
+    boto3 Session instead (tests, the demo); hooks registered on its `events` before the first
+    client is made apply to every client, role clients included. `endpoint_url`: send every call
+    here (an emulator or another ECR-compatible endpoint). `workers`: threads that will share the
+    clients (sizes the connection pool).
+
+    `calls` counts API calls by (service, operation), one per call whatever the retries.
+    """
+
+    def __init__(
+        self,
+        *,
+        profile: str | None = None,
+        session: boto3.Session | None = None,
+        endpoint_url: str | None = None,
+        workers: int = 8,
+    ) -> None:
+        if session is None:
+            try:
+                session = boto3.Session(profile_name=profile)
+            except ProfileNotFound as e:
+                raise InputError(f"--profile: {e}") from None
+        self.session = session
+        self.endpoint_url = endpoint_url or None
+        self.config = Config(
+            retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
+            max_pool_connections=max(10, workers + 2),
+            user_agent_extra="ecrcost",
+        )
+        self.calls: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.RLock()
+        self._clients: dict[tuple[str, str, str | None], Any] = {}
+        self._role_sessions: dict[str, boto3.Session] = {}
+
+    # ---- public ------------------------------------------------------------------------------
+    @property
+    def default_region(self) -> str | None:
+        """The configured region (AWS_REGION / AWS_DEFAULT_REGION / the profile), or None."""
+        return self.session.region_name
+
+    def check_credentials(self) -> None:
+        """Raise `AwsError` when the credential chain finds no credentials at all (no network)."""
+        try:
+            creds = self.session.get_credentials()
+        except botocore.exceptions.BotoCoreError as e:
+            raise AwsError(f"cannot load AWS credentials: {e}") from None
+        if creds is None:
+            raise AwsError(
+                "no AWS credentials found: configure a profile (--profile / AWS_PROFILE), "
+                "environment variables or an instance role"
+            )
+
+    def client(self, service: str, region: str, role_arn: str | None = None) -> Any:
+        """A read-only, counted client for `service` in `region` (as `role_arn` when given)."""
+        key = (service, region, role_arn)
+        with self._lock:
+            c = self._clients.get(key)
+            if c is None:
+                session = self._role_session(role_arn, region) if role_arn else self.session
+                c = session.client(
+                    service, region_name=region, endpoint_url=self.endpoint_url, config=self.config
+                )
+                c.meta.events.register("provide-client-params.*.*", _read_only_guard)
+                c.meta.events.register("before-call.*.*", self._count)
+                self._clients[key] = c
+            return c
+
+    def caller_account(self, region: str) -> str:
+        """The account id of the base credentials (sts:GetCallerIdentity)."""
+        try:
+            return self.client("sts", region).get_caller_identity()["Account"]
+        except NoCredentialsError:
+            self.check_credentials()
+            raise
+
+    def operations(self) -> dict[str, int]:
+        """Calls made so far by "service:Operation", sorted by name."""
+        with self._lock:
+            return {f"{s}:{o}": n for (s, o), n in sorted(self.calls.items())}
+
+    # ---- internals ---------------------------------------------------------------------------
+    def _count(self, model: Any = None, **_: Any) -> None:
+        if model is not None:
+            with self._lock:
+                self.calls[(model.service_model.service_name, model.name)] += 1
+
+    def _role_session(self, role_arn: str, region: str) -> boto3.Session:
+        """A session whose credentials come from assuming `role_arn` (refreshed automatically)."""
+        s = self._role_sessions.get(role_arn)
+        if s is not None:
+            return s
+        sts = self.client("sts", region)
+
+        def fetch() -> dict[str, Any]:
+            creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME)["Credentials"]
+            return {
+                "access_key": creds["AccessKeyId"],
+                "secret_key": creds["SecretAccessKey"],
+                "token": creds["SessionToken"],
+                "expiry_time": creds["Expiration"].isoformat(),
+            }
+
+        credentials = botocore.credentials.RefreshableCredentials.create_from_metadata(
+            metadata=fetch(), refresh_using=fetch, method="assume-role"
+        )
+        # A botocore session sharing the base session's event handlers (so hooks a caller
+        # registered apply to role clients too), with the role's credentials.
+        base = self.session._session  # boto3 exposes no public accessor for it
+        events = copy.copy(base.get_component("event_emitter"))
+        bs = botocore.session.Session(event_hooks=events, include_builtin_handlers=False)
+        bs.register_component(
+            "credential_provider",
+            botocore.credentials.CredentialResolver([_StaticProvider(credentials)]),
+        )
+        s = boto3.Session(botocore_session=bs, region_name=region)
+        self._role_sessions[role_arn] = s
+        return s
+
+
+class _StaticProvider(botocore.credentials.CredentialProvider):
+    METHOD = "assume-role"
+
+    def __init__(self, credentials: botocore.credentials.Credentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> botocore.credentials.Credentials:
+        return self._credentials
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a ClientError ("AccessDeniedException"), else the exception type."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code") or "ClientError")
+    return type(exc).__name__
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line description of an AWS failure, for meta.json and the CLI."""
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        op = getattr(exc, "operation_name", "")
+        msg = str(err.get("Message") or "").strip()
+        return f"{op}: {error_code(exc)}: {msg}".strip(": ") if op else f"{error_code(exc)}: {msg}"
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError):
+        return f"endpoint unreachable: {exc}"
+    return f"{type(exc).__name__}: {exc}"

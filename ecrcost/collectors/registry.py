@@ -1,0 +1,75 @@
+"""Registry-level settings of one account-region: replication rules, registry policy presence,
+pull-through cache rules and the BLOB_MOUNTING account setting.
+
+An operation the endpoint does not implement (or a call that fails for any other reason) is
+recorded as "unknown", never a failure of the target; an AccessDenied is also returned as an
+error so the run says what is missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..aws import describe_error, error_code
+from .pages import call, pages
+
+UNKNOWN = "unknown"
+DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
+
+
+def _jsonable(value: Any) -> Any:
+    """Response data with datetimes as ISO strings (meta.json is JSON)."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items() if k != "ResponseMetadata"}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def collect_registry(client: Any, account_id: str, region: str) -> tuple[dict[str, Any], list[str]]:
+    """(a `registries` entry of meta.json, errors worth reporting) for one account-region."""
+    errors: list[str] = []
+
+    def attempt(fn: Any, absent: str | None = None, absent_value: Any = None) -> Any:
+        try:
+            return fn()
+        except ClientError as e:
+            if absent and error_code(e) == absent:
+                return absent_value
+            if error_code(e) in DENIED:
+                errors.append(describe_error(e))
+            return UNKNOWN
+        except (BotoCoreError, NotImplementedError):  # not implemented by this endpoint
+            return UNKNOWN
+
+    def replication() -> Any:
+        rules = call(client.describe_registry).get("replicationConfiguration", {}).get("rules", [])
+        return _jsonable(rules)
+
+    def policy() -> bool:
+        call(client.get_registry_policy)
+        return True
+
+    def pull_through() -> Any:
+        rules = []
+        for page in pages(client, "describe_pull_through_cache_rules", maxResults=1000):
+            rules += page.get("pullThroughCacheRules", [])
+        return _jsonable(rules)
+
+    def blob_mounting() -> Any:
+        value = call(client.get_account_setting, name="BLOB_MOUNTING").get("value")
+        return value if value in ("ENABLED", "DISABLED") else UNKNOWN
+
+    entry = {
+        "account_id": account_id,
+        "region": region,
+        "replication_rules": attempt(replication),
+        "registry_policy": attempt(policy, "RegistryPolicyNotFoundException", False),
+        "pull_through_cache_rules": attempt(pull_through),
+        "blob_mounting": attempt(blob_mounting),
+    }
+    return entry, errors
