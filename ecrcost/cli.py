@@ -173,6 +173,51 @@ def costs_command(snapshot: str, by: str, scope: str, month: str | None, free_ti
 
 # ---- report --------------------------------------------------------------------------------------
 # (owned by the report stage)
+@cli.command("report")
+@snapshot_argument
+@click.option("--baseline", type=click.Path(file_okay=False), default=None,
+              help="An older snapshot (e.g. last month's) for the month-over-month section.")
+@traffic_option
+@prices_option
+@click.option("--scope", type=click.Choice(["repository", "registry"]), default="repository",
+              show_default=True, help="Deduplicate layers within each repository or each account+region.")
+@click.option("--free-tier", is_flag=True, help="Subtract free allowances, as `ecrcost costs --free-tier`.")
+@click.option("--users", type=int, default=None, help="Seats for the registry comparison (per-user plans).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output directory  [default: reports/<YYYY-MM> of the snapshot's collection time]")
+@click.option("--force", is_flag=True, help="Replace the output directory if it exists.")
+@with_examples(
+    "ecrcost report snap",
+    "ecrcost report snap --baseline snap-2026-10 --traffic profile.toml --out reports/2026-11 --force",
+)
+def report_command(snapshot: str, baseline: str | None, traffic_file: str | None, prices_file: str | None,
+                   scope: str, free_tier: bool, users: int | None, out_dir: str | None, force: bool) -> None:
+    """Write the monthly report of SNAPSHOT: index.html (self-contained), report.md, a CSV per table
+    and charts/*.png.
+
+    Sections: summary, where the money goes, growth (and month over month with --baseline),
+    savings candidates, egress, alternatives, coverage, method. Exits 3 (report still written) when
+    some account-regions of the snapshot failed or were partial.
+    """
+    from pathlib import Path
+
+    from .errors import OutputExistsError
+    from .reporting.monthly import report
+    from .snapshot import load_snapshot
+
+    snap = load_snapshot(snapshot)
+    out = Path(out_dir) if out_dir else Path("reports") / snap.collected_at.strftime("%Y-%m")
+    if out.exists() and not force:  # refuse before the work, not after
+        raise OutputExistsError(f"{out} already exists; pass --force to replace it")
+    rep = report(snap, baseline=baseline, traffic=traffic_file, prices=prices_file, scope=scope,
+                 free_tier=free_tier, users=users)
+    path = rep.save(out, force=force)
+    click.echo(f"Wrote {path / 'index.html'}, {path / 'report.md'}, {len(rep.tables)} CSV tables and "
+               f"{len(rep.charts)} charts in {path}/")
+    code = report_incomplete(snap)
+    if code:
+        sys.exit(code)
+
 
 # ---- demo ----------------------------------------------------------------------------------------
 # (owned by the demo stage)

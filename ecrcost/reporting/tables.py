@@ -72,7 +72,7 @@ def format_usd(v: Any) -> str:
         return "n/a"
     v = float(v)
     if 0 < abs(v) < 0.005:
-        return f"${v:.4f}"
+        return f"-${-v:.4f}" if v < 0 else f"${v:.4f}"
     return f"-${-v:,.2f}" if v < 0 else f"${v:,.2f}"
 
 
