@@ -112,6 +112,102 @@ def main() -> None:
 
 # ---- collect -------------------------------------------------------------------------------------
 # (owned by the collector stage)
+@cli.command("collect")
+@click.option("--region", "regions", multiple=True, metavar="R",
+              help="Region to collect (repeatable). Default: the configured region (AWS_REGION / profile).")
+@click.option("--all-regions", is_flag=True, help="Every region where ECR is available in the partition.")
+@click.option("--profile", default=None, help="AWS profile for the base credentials (else AWS_PROFILE / the default chain).")
+@click.option("--role-arn", "role_arns", multiple=True, metavar="ARN",
+              help="Assume this role and collect its account (repeatable).")
+@click.option("--org-role", default=None, metavar="NAME",
+              help="Assume role NAME in every ACTIVE account of the AWS Organization.")
+@click.option("--endpoint-url", default=None, metavar="URL",
+              help="Send every AWS call to this endpoint (an emulator or ECR-compatible service; also AWS_ENDPOINT_URL).")
+@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Concurrent requests across account x region x repository (1: serial).")
+@click.option("--no-manifests", is_flag=True, help="Skip BatchGetImage (storage then falls back on imageSizeInBytes).")
+@click.option("--pull-days", type=click.IntRange(0, 455), default=30, show_default=True,
+              help="Days of CloudWatch RepositoryPullCount to collect (0: none).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
+              help="Manifest cache directory (default: ECRCOST_CACHE_DIR or the user cache dir).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the manifest cache.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Snapshot directory to write.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@with_examples(
+    "ecrcost collect --region us-east-1 --out snap",
+    "ecrcost collect --all-regions --org-role OrganizationAccountAccessRole --out snap-2026-11",
+    "ecrcost collect --region eu-west-1 --endpoint-url http://127.0.0.1:5000 --out snap --force",
+)
+def collect_command(regions: tuple[str, ...], all_regions: bool, profile: str | None,
+                    role_arns: tuple[str, ...], org_role: str | None, endpoint_url: str | None,
+                    workers: int, no_manifests: bool, pull_days: int, cache_dir: str | None,
+                    no_cache: bool, out: str, force: bool, quiet: bool) -> None:
+    """Collect every repository, image, manifest and daily pull count of the chosen accounts and
+    regions (read-only) into the snapshot directory --out.
+
+    Exits 3 when some account-region or repository could not be collected (listed on stderr);
+    the snapshot is still written and says what is missing.
+    """
+    from pathlib import Path
+
+    from .collectors import collect
+    from .errors import OutputExistsError
+
+    if Path(out).exists() and not force:
+        raise OutputExistsError(f"--out {out} already exists; pass --force to replace it")
+    with _collect_progress(quiet) as progress:
+        snap = collect(regions=regions or None, all_regions=all_regions, profile=profile,
+                       role_arns=role_arns, org_role=org_role, endpoint_url=endpoint_url,
+                       workers=workers, manifests=not no_manifests, pull_days=pull_days,
+                       cache_dir=cache_dir, use_cache=not no_cache, progress=progress)
+    snap.write(out, force=force)
+    if not quiet:
+        t = snap.targets
+        click.echo(f"Wrote {out}: {len(t)} account-region(s), {len(snap.repositories)} repositories, "
+                   f"{len(snap.images)} images, {len(snap.manifests)} manifests, "
+                   f"{sum(snap.meta.get('api_calls', {}).values())} API calls.", err=True)
+        for target in snap.meta["targets"]:
+            for n in target.get("notes", []):
+                click.echo(f"  note: {target['account_id']} {target['region']} "
+                           f"{n.get('repository') or ''}: {n['note']}", err=True)
+    code = report_incomplete(snap)
+    if code:
+        for target in snap.meta["targets"]:
+            for e in target.get("errors", []):
+                click.echo(f"  {target['account_id']} {target['region']} "
+                           f"{e.get('repository') or '(registry)'}: {e['error']}", err=True)
+        sys.exit(code)
+
+
+class _collect_progress:
+    """A rich progress bar on stderr while collecting, only when stderr is a terminal."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.bar: Any = None
+        if not quiet and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.bar = Progress(TextColumn("collecting"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.description}"), console=Console(stderr=True),
+                                transient=True)
+
+    def __enter__(self) -> Callable[[int, int, str], None] | None:
+        if self.bar is None:
+            return None
+        self.bar.start()
+        task = self.bar.add_task("", total=None)
+
+        def update(done: int, total: int, label: str) -> None:
+            self.bar.update(task, completed=done, total=total, description=label)
+
+        return update
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
 
 # ---- costs and prices ----------------------------------------------------------------------------
 # (owned by the pricing stage)
