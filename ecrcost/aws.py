@@ -103,7 +103,7 @@ class Aws:
         self.session = session
         self.endpoint_url = endpoint_url or None
         self.config = Config(
-            retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
+            retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS},
             max_pool_connections=max(10, workers + 2),
             user_agent_extra="ecrcost",
         )

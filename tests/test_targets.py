@@ -1,0 +1,89 @@
+"""Targets: regions (explicit, --all-regions, default), role ARNs, organizations."""
+
+import boto3
+import botocore.session
+import pytest
+
+from ecrcost.errors import TargetError
+from ecrcost.targets import Target, parse_role_arn, resolve_regions, resolve_targets
+
+
+def test_explicit_regions_are_kept_in_order_without_duplicates():
+    assert resolve_regions(["eu-west-1", "us-east-1", "eu-west-1"]) == ["eu-west-1", "us-east-1"]
+
+
+def test_default_is_the_configured_region():
+    assert resolve_regions(None, default="ap-southeast-2") == ["ap-southeast-2"]
+
+
+def test_no_region_at_all_is_an_error():
+    with pytest.raises(TargetError, match="no region"):
+        resolve_regions(None, default=None)
+
+
+@pytest.mark.parametrize("bad", ["us-est-1", "mars-north-1", "US-EAST-1"])
+def test_unknown_region_is_refused(bad):
+    with pytest.raises(TargetError, match=f"unknown region.*{bad}"):
+        resolve_regions(["us-east-1", bad])
+
+
+def test_all_regions_come_from_botocore_partition_data():
+    expected = sorted(botocore.session.get_session().get_available_regions("ecr", "aws"))
+    got = resolve_regions(None, all_regions=True, default="eu-west-1")
+    assert got == expected and "us-east-1" in got and len(got) > 20
+    assert not any(r.startswith("cn-") for r in got)
+    china = resolve_regions(["cn-north-1"], all_regions=True)
+    assert "cn-northwest-1" in china and "us-east-1" not in china
+
+
+@pytest.mark.parametrize(
+    ("arn", "account"),
+    [("arn:aws:iam::111111111111:role/reader", "111111111111"),
+     ("arn:aws:iam::222222222222:role/path/to/ecrcost-Reader", "222222222222"),
+     ("arn:aws-cn:iam::333333333333:role/r", "333333333333")],
+)
+def test_valid_role_arns(arn, account):
+    assert parse_role_arn(arn) == account
+
+
+@pytest.mark.parametrize(
+    "arn",
+    ["reader", "arn:aws:iam::12345:role/x", "arn:aws:iam::111111111111:user/x",
+     "arn:aws:sts::111111111111:assumed-role/x/y", "arn:aws:iam::111111111111:role/"],
+)
+def test_invalid_role_arns(arn):
+    with pytest.raises(TargetError, match="invalid IAM role ARN"):
+        parse_role_arn(arn)
+
+
+def test_own_account_by_default(moto_aws):
+    assert resolve_targets(regions=["us-east-1", "eu-west-1"]) == [
+        Target("123456789012", "us-east-1"), Target("123456789012", "eu-west-1")]
+
+
+def test_role_arns_give_exactly_their_accounts_without_network(aws_env):
+    roles = ["arn:aws:iam::111111111111:role/r", "arn:aws:iam::222222222222:role/r"]
+    targets = resolve_targets(regions=["us-east-1"], role_arns=roles)
+    assert targets == [Target("111111111111", "us-east-1", roles[0]), Target("222222222222", "us-east-1", roles[1])]
+
+
+def test_org_role_lists_active_accounts(moto_aws):
+    org = boto3.client("organizations", region_name="us-east-1")
+    org.create_organization(FeatureSet="ALL")
+    created = [org.create_account(Email=f"a{i}@example.com", AccountName=f"a{i}")["CreateAccountStatus"]["AccountId"]
+               for i in range(3)]
+    targets = resolve_targets(regions=["us-east-1"], org_role="ReadOnlyECR")
+    accounts = {t.account_id for t in targets}
+    assert set(created) <= accounts and "123456789012" in accounts and len(accounts) == 4
+    t = next(t for t in targets if t.account_id == created[0])
+    assert t.role_arn == f"arn:aws:iam::{created[0]}:role/ReadOnlyECR"
+
+
+def test_role_arn_and_org_role_are_exclusive(aws_env):
+    with pytest.raises(TargetError, match="cannot be combined"):
+        resolve_targets(regions=["us-east-1"], role_arns=["arn:aws:iam::111111111111:role/r"], org_role="x")
+
+
+def test_bad_role_arn_fails_before_regions_or_network(aws_env):
+    with pytest.raises(TargetError, match="--role-arn"):
+        resolve_targets(regions=["nowhere-1"], role_arns=["not-an-arn"])
