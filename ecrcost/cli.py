@@ -215,22 +215,33 @@ def _method_lines(method: dict[str, Any]) -> list[str]:
     return [f"{k}: {v}" for k, v in method.items() if v is not None and v != ""]
 
 
-def _emit_with_method(text: str, method: dict[str, Any], fmt: str) -> None:
-    """Print `text`, then the rules used: after a table/Markdown, on stderr for CSV/JSON."""
-    echo_output(text)
-    lines = _method_lines(method)
-    if fmt == "markdown":
-        click.echo("\n" + "\n".join(f"- {line}" for line in lines))
-    elif fmt == "table":
-        click.echo("\n".join(lines))
-    else:
+def _emit_with_method(df: Any, fmt: str, title: str) -> None:
+    """Render `df`, then its rules (``df.attrs["method"]``) and flags.
+
+    Table and Markdown: the flags become numbered notes under the table, followed by the rules.
+    CSV and JSON keep the flags column and print the rules on stderr (stdout stays parseable).
+    """
+    from .reporting.tables import render
+
+    lines = _method_lines(df.attrs.get("method", {}))
+    if fmt in ("csv", "json"):
+        echo_output(render(df, fmt))
         click.echo("\n".join(lines), err=True)
+        return
+    notes = sorted({f for fl in df.get("flags", []) for f in fl})
+    shown = df.drop(columns=["flags"], errors="ignore")
+    if notes:
+        shown = shown.assign(notes=[", ".join(str(notes.index(f) + 1) for f in sorted(fl)) for fl in df["flags"]])
+    echo_output(render(shown, fmt, title=title))
+    bullet = "- " if fmt == "markdown" else ""
+    out = [f"{bullet}[{i}] {n}" for i, n in enumerate(notes, start=1)] + [f"{bullet}{line}" for line in lines]
+    click.echo(("\n" if fmt == "markdown" else "") + "\n".join(out))
 
 
 @cli.command("costs")
 @snapshot_argument
 @click.option("--by", type=click.Choice(["repository", "account", "region", "total"]),
-              default="repository", show_default=True, help="One row per ...")
+              default="repository", show_default=True, help="One row per repository, account, region, or one total.")
 @click.option("--scope", type=click.Choice(["repository", "registry"]), default="repository",
               show_default=True, help="Deduplicate layers within each repository or each account+region.")
 @click.option("--month", default=None, metavar="YYYY-MM",
@@ -249,23 +260,128 @@ def costs_command(snapshot: str, by: str, scope: str, month: str | None, free_ti
                   traffic_file: str | None, prices_file: str | None, fmt: str) -> None:
     """Monthly cost of SNAPSHOT's repositories: deduplicated storage, egress and replication.
 
-    Without --traffic, egress GB is shown but its cost is unknown ("n/a"), never $0. Rules used
-    (catalog date, egress rule, free tier) are printed after the table (on stderr for csv/json).
+    Without --traffic, egress GB is shown but its cost is unknown ("n/a"), never $0. The rules
+    used (catalog date, period, egress rule, free tier) are printed after the table (on stderr
+    for csv/json). 1 GB = 2^30 bytes.
     """
     from .pricing.model import costs
-    from .reporting.tables import render
     from .snapshot import load_snapshot
 
     snap = load_snapshot(snapshot)
     df = costs(snap, by=by, scope=scope, traffic=traffic_file, prices=prices_file, month=month,
                free_tier=free_tier)
-    _emit_with_method(render(df, fmt, title=f"ECR costs by {by}"), df.attrs["method"], fmt)
+    _emit_with_method(df, fmt, title=f"ECR costs by {by}")
     code = report_incomplete(snap)
     if code:
         sys.exit(code)
 
+
+@cli.group("prices", cls=EcrcostGroup)
+def prices_group() -> None:
+    """The dated price catalog: show it, or refresh it from the AWS Price List API."""
+
+
+@prices_group.command("show")
+@prices_option
+@format_option()
+@with_examples("ecrcost prices show", "ecrcost prices show --prices my-prices.csv --format csv")
+def prices_show(prices_file: str | None, fmt: str) -> None:
+    """List the price catalog in use: every price with its source URL, source date, read date and
+    confidence. Region "*" rows are the documented fallbacks."""
+    from .pricing.catalog import load_catalog
+    from .reporting.tables import render
+
+    catalog = load_catalog(prices_file)
+    df = catalog.show()
+    if fmt in ("table", "markdown"):
+        df = df.drop(columns=["notes"])
+    echo_output(render(df, fmt, title=f"Price catalog {catalog.label} ({catalog.date})"))
+    line = f"catalog: {catalog.label}; catalog_date: {catalog.date}; 1 GB = 2^30 bytes"
+    click.echo(line, err=fmt in ("csv", "json"))
+
+
+@prices_group.command("refresh")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the new catalog  [default: ./aws-<today>.csv]")
+@click.option("--region", "region", type=click.Choice(["us-east-1", "eu-central-1", "ap-south-1"]),
+              default="us-east-1", show_default=True, help="Price List API endpoint region.")
+@click.option("--profile", default=None, help="AWS profile (else AWS_PROFILE / the default chain).")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@prices_option
+@with_examples("ecrcost prices refresh --out prices.csv", "ecrcost costs snap --prices prices.csv")
+def prices_refresh(out: str | None, region: str, profile: str | None, force: bool, prices_file: str | None) -> None:
+    """Read AmazonECR and AWSDataTransfer prices from the AWS Price List API (pricing:GetProducts)
+    and write a new dated catalog: the current catalog (or --prices) with the AWS rows replaced."""
+    from datetime import UTC, datetime
+
+    from .aws import Aws
+    from .pricing.catalog import load_catalog
+    from .pricing.refresh import refresh
+
+    today = datetime.now(UTC).date().isoformat()
+    aws = Aws(profile=profile)
+    aws.check_credentials()
+    path, result = refresh(aws.client("pricing", region), out or f"aws-{today}.csv",
+                           base=load_catalog(prices_file), region=region, force=force, today=today)
+    click.echo(f"Wrote {path}: {result.used} of {result.products} products used, "
+               f"{len(result.rows)} AWS rows refreshed ({result.calls} GetProducts calls).")
+    for problem in result.problems:
+        click.echo(f"  skipped: {problem}", err=True)
+
+
 # ---- compare -------------------------------------------------------------------------------------
 # (owned by the comparison stage)
+@cli.command("compare")
+@snapshot_argument
+@traffic_option
+@click.option("--users", type=click.IntRange(min=1), default=None,
+              help="Seats for per-user plans (Docker Hub, GitHub, GitLab).  [default: 1]")
+@prices_option
+@click.option("--plans", "plans_file", type=click.Path(dir_okay=False), default=None,
+              help="Use this registry plan file (CSV) instead of the bundled one.")
+@click.option("--dimensions", "show_dimensions", is_flag=True,
+              help="Show the four-dimension comparison (workflow, auth, availability, pricing) instead.")
+@format_option()
+@with_examples(
+    "ecrcost compare snap",
+    "ecrcost compare snap --traffic profile.toml --users 12 --format json",
+    "ecrcost compare snap --dimensions --format markdown",
+)
+def compare_command(snapshot: str, traffic_file: str | None, users: int | None, prices_file: str | None,
+                    plans_file: str | None, show_dimensions: bool, fmt: str) -> None:
+    """What SNAPSHOT's workload (stored GB, repositories, pulls, egress, seats) would cost on every
+    plan of ECR, ECR Public, Docker Hub, GHCR, Google Artifact Registry, Azure ACR, Quay.io, JFrog
+    Artifactory and GitLab.com; the cheapest plan that fits each registry is marked.
+
+    Without --traffic, transfer is unknown ("n/a") for every registry that charges for it. The
+    workload and the rules used are printed after the table (on stderr for csv/json).
+    """
+    from .registries import compare, dimensions
+    from .reporting.tables import render
+    from .snapshot import load_snapshot
+
+    snap = load_snapshot(snapshot)
+    df = compare(snap, traffic=traffic_file, users=users, prices=prices_file, plans=plans_file)
+    w = df.attrs["workload"]
+    lines = {
+        "workload": (
+            f"stored {w['stored_gb']:,.2f} GB (layers deduplicated per repository), "
+            f"{w['stored_gb_global']:,.2f} GB (each distinct blob once); {w['repositories']} private "
+            f"repositories; {w['pulls_per_month']:,.0f} pulls/month; "
+            + (f"{w['pulled_gb']:,.2f} GB pulled/month" if w["traffic_given"] else "pulled GB unknown (no --traffic)")
+            + f"; {w['users']} user(s){'' if w['users_given'] else ' (default)'}"
+        ),
+        "units": "USD per month; 1 GB = 2^30 bytes; n/a = unknown",
+        "ecr_catalog_date": df.attrs["method"].get("catalog_date"),
+    }
+    if show_dimensions:
+        _emit_with_method(render(dimensions(df), fmt, title="Registries compared on four dimensions"), lines, fmt)
+    else:
+        _emit_with_method(render(df, fmt, title="The same workload on other registries"), lines, fmt)
+    code = report_incomplete(snap)
+    if code:
+        sys.exit(code)
+
 
 # ---- report --------------------------------------------------------------------------------------
 # (owned by the report stage)
