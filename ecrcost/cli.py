@@ -292,9 +292,7 @@ def prices_show(prices_file: str | None, fmt: str) -> None:
     from .reporting.tables import render
 
     catalog = load_catalog(prices_file)
-    df = catalog.show()
-    if fmt in ("table", "markdown"):
-        df = df.drop(columns=["notes"])
+    df = catalog.show(compact=fmt in ("table", "markdown"))
     echo_output(render(df, fmt, title=f"Price catalog {catalog.label} ({catalog.date})"))
     line = f"catalog: {catalog.label}; catalog_date: {catalog.date}; 1 GB = 2^30 bytes"
     click.echo(line, err=fmt in ("csv", "json"))

@@ -141,7 +141,8 @@ def image_storage(snapshot: Snapshot, scope: Scope = "repository") -> pd.DataFra
     )
 
 
-def repository_storage(snapshot: Snapshot, scope: Scope = "repository") -> pd.DataFrame:
+def repository_storage(snapshot: Snapshot, scope: Scope = "repository",
+                       period: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> pd.DataFrame:
     """One row per repository (every repository of the snapshot, empty ones included).
 
     Columns: account_id, region, repository, images, tagged_images, untagged_images,
@@ -150,6 +151,12 @@ def repository_storage(snapshot: Snapshot, scope: Scope = "repository") -> pd.Da
     class), exclusive_bytes (what deleting the whole repository frees), missing_manifests (images
     whose blobs are unknown; their imageSizeInBytes stands in). Byte columns are float64 so that
     registry-scope shares (size/k) and unknown values (NaN) fit.
+
+    With ``period=(start, end)`` (UTC timestamps) three more columns describe that period, for the
+    images present in the snapshot: standard_byte_hours and archive_byte_hours (each blob's bytes
+    x the hours it was stored within the period; a blob is stored from the earliest push of any
+    image of the repository referencing it, and is assumed to stay to the period's end), and
+    new_bytes (bytes of blobs first pushed to the repository within the period).
     """
     _check_scope(scope)
     imgs = snapshot.images.reset_index(drop=True)
@@ -163,10 +170,13 @@ def repository_storage(snapshot: Snapshot, scope: Scope = "repository") -> pd.Da
     edges["repo"] = repo_of_image[edges["image"].to_numpy()]
     archived = imgs["status"].isin(ARCHIVED_STATUSES).to_numpy()
     edges["archived"] = archived[edges["image"].to_numpy()]
+    aggs = {"size_bytes": ("size_bytes", "max"), "archived": ("archived", "all")}
+    if period is not None:
+        pushed = _pushed_ns(imgs)
+        edges["pushed"] = pushed[edges["image"].to_numpy()]
+        aggs["pushed"] = ("pushed", "min")
     # one row per (repository, blob): archived only if every referencing image is archived
-    rb = edges.groupby(["repo", "blob"], sort=False).agg(
-        size_bytes=("size_bytes", "max"), archived=("archived", "all")
-    ).reset_index()
+    rb = edges.groupby(["repo", "blob"], sort=False).agg(**aggs).reset_index()
     if scope == "registry":
         registry_codes = _group_codes(repos, ["account_id", "region"])
         rb["registry"] = registry_codes[rb["repo"].to_numpy()]
@@ -204,6 +214,19 @@ def repository_storage(snapshot: Snapshot, scope: Scope = "repository") -> pd.Da
         *REPO_KEY, "images", "tagged_images", "untagged_images", "naive_bytes", "unique_bytes",
         "standard_bytes", "archive_bytes", "exclusive_bytes", "missing_manifests",
     ]
+    if period is not None:
+        start, end = (pd.Timestamp(t).value for t in period)
+        rb["hours"] = _hours_stored(rb["pushed"].to_numpy(), start, end)
+        rb["byte_hours"] = rb["share"] * rb["hours"]
+        img_hours = _hours_stored(pushed, start, end)
+        out["standard_byte_hours"] = (_sum_by(rb[~rb["archived"]], "repo", n_repos, "byte_hours")
+                                      + per_repo(np.where(archived, 0.0, stand_in * img_hours)))
+        out["archive_byte_hours"] = (_sum_by(rb[rb["archived"]], "repo", n_repos, "byte_hours")
+                                     + per_repo(np.where(archived, stand_in * img_hours, 0.0)))
+        new = rb[(rb["pushed"] >= start) & (rb["pushed"] < end)]
+        img_new = (pushed >= start) & (pushed < end)
+        out["new_bytes"] = _sum_by(new, "repo", n_repos, "share") + per_repo(np.where(img_new, stand_in, 0.0))
+        cols += ["standard_byte_hours", "archive_byte_hours", "new_bytes"]
     return out[cols]
 
 
@@ -217,6 +240,16 @@ def registry_unique_bytes(snapshot: Snapshot) -> pd.DataFrame:
 
 
 # ---- helpers -----------------------------------------------------------------------------------
+def _pushed_ns(imgs: pd.DataFrame) -> np.ndarray:
+    """Per image: pushed_at as int64 nanoseconds since the epoch (unknown: the epoch itself)."""
+    return imgs["pushed_at"].astype("datetime64[ns, UTC]").to_numpy("datetime64[ns]", na_value=np.datetime64(0, "ns")).astype(np.int64)
+
+
+def _hours_stored(first_ns: np.ndarray, start_ns: int, end_ns: int) -> np.ndarray:
+    """Hours within [start, end) from each first push on (0 if pushed after the end)."""
+    return np.clip(end_ns - np.maximum(first_ns, start_ns), 0, end_ns - start_ns) / 3.6e12
+
+
 def _group_codes(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
     if len(df) == 0:
         return np.zeros(0, dtype=np.int64)

@@ -39,7 +39,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import PriceCatalogError
-from .tiers import Tier, check_ladder, describe_ladder
+from .tiers import Tier, check_ladder, describe_ladder, usd_text
 
 COLUMNS = [
     "provider", "service", "region", "dimension", "storage_class", "tier_start_gb", "tier_end_gb",
@@ -71,7 +71,7 @@ class Price:
     source_date: str
     read_date: str
     confidence: str  # the lowest confidence of the rows used
-    fallback: bool  # True when the "*" fallback row stood in for `region`
+    fallback: bool  # True when the "*" fallback row stood in for a region without its own price
 
     @property
     def rate(self) -> float:
@@ -119,8 +119,10 @@ class Catalog:
         if service is not None:
             sel = sel[sel["service"] == service]
         rows = sel[sel["region"] == region]
-        fallback = len(rows) == 0
-        if fallback:
+        # a "*" row stands in for a missing region (flagged) -- unless the dimension is priced
+        # only by "*" rows, i.e. the same everywhere by design (same-region transfer, rules)
+        fallback = len(rows) == 0 and bool((sel["region"] != FALLBACK_REGION).any())
+        if len(rows) == 0:
             rows = sel[sel["region"] == FALLBACK_REGION]
         if len(rows) == 0:
             cls = f" ({storage_class})" if storage_class else ""
@@ -181,11 +183,27 @@ class Catalog:
         """How outputs name this catalog: its file path, or "bundled catalog <file>"."""
         return str(self.path) if self.name != "bundled" else f"bundled catalog {self.path.name if self.path else ''}".strip()
 
-    def show(self) -> pd.DataFrame:
-        """The catalog rows for display (``prices show``), open tiers as empty tier_end_gb."""
+    def show(self, compact: bool = False) -> pd.DataFrame:
+        """The catalog rows for ``prices show`` (open tiers: tier_end_gb None).
+
+        `compact` (for terminal tables): service, region, dimension, storage_class, tier (text),
+        price (text: "$0.09/GB", or a rule's value), confidence, source_date, read_date, source_url.
+        """
         out = self.rows.copy()
-        out["tier_end_gb"] = out["tier_end_gb"].where(~out["tier_end_gb"].map(math.isinf), None)
-        return out
+        ends = out["tier_end_gb"]
+        out["tier_end_gb"] = pd.Series([None if math.isinf(e) else e for e in ends], dtype=object, index=out.index)
+        if not compact:
+            return out
+        fact = out["unit"].isin(FACT_UNITS)
+        tier = [
+            "" if f or (s == 0 and math.isinf(e)) else (f"{s:,.10g}+" if math.isinf(e) else f"{s:,.10g}-{e:,.10g}")
+            for f, s, e in zip(fact, out["tier_start_gb"], ends, strict=True)
+        ]
+        price = [f"{v} {u}".replace(" rule", "") if f else f"{usd_text(p)}/{u}"
+                 for f, v, u, p in zip(fact, out["value"], out["unit"], out["usd"], strict=True)]
+        return out.assign(tier=tier, price=price)[
+            ["service", "region", "dimension", "storage_class", "tier", "price", "confidence", "source_date",
+             "read_date", "source_url"]]
 
 
 def bundled_catalog_path() -> Path:

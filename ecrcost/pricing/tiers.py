@@ -87,12 +87,19 @@ def check_ladder(tiers: Sequence[Tier]) -> None:
 
 
 def describe_ladder(tiers: Sequence[Tier], unit: str = "GB") -> str:
-    """A short human text of a ladder, e.g. "$0.09/GB to 10,240 GB; then $0.085/GB" (flat: "$0.10/GB")."""
+    """A short text of a ladder: "$0.09/GB to 10,240 GB; then $0.085/GB" (flat: "$0.10/GB")."""
     if len(tiers) == 1 and math.isinf(tiers[0][1]):
-        return f"${tiers[0][2]:g}/{unit}"
+        return f"{usd_text(tiers[0][2])}/{unit}"
     parts = []
     for i, (_start, end, rate) in enumerate(tiers):
         prefix = "" if i == 0 else "then "
         upto = "" if math.isinf(end) else f" to {end:,g} {unit}"
-        parts.append(f"{prefix}${rate:g}/{unit}{upto}")
+        parts.append(f"{prefix}{usd_text(rate)}/{unit}{upto}")
     return "; ".join(parts)
+
+
+def usd_text(rate: float) -> str:
+    """$0.10, $0.085, $0.0001 (at least two decimals, no trailing zeros beyond)."""
+    text = f"{rate:.6f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"${whole}.{frac.ljust(2, '0')}"
