@@ -3,7 +3,16 @@
 import json
 
 import pytest
-from collect_fixtures import DOCKER, DOCKER_LIST, OCI, OCI_INDEX, blob, digest_of, image_manifest, index_manifest
+from collect_fixtures import (
+    DOCKER,
+    DOCKER_LIST,
+    OCI,
+    OCI_INDEX,
+    blob,
+    digest_of,
+    image_manifest,
+    index_manifest,
+)
 
 from ecrcost.collectors.manifests import parse_manifest
 
