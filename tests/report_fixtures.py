@@ -7,9 +7,10 @@ Snapshot (collected 2026-11-28 06:00 UTC), two account-regions:
           m2 = base + app2(300 MiB), tagged v2, pushed 2026-11-03, never pulled (too new to be stale);
           u1 = base + old(100 MiB), untagged, last pulled 2026-06-01 (stale)
   web     no lifecycle policy, resource tag team="<script>alert(1)</script>";
-          w1 = web(50 MiB) tagged "=HYPERLINK(1)" (a formula), pulled 2026-11-27
+          w1 = web(50 MiB) tagged v1, pulled 2026-11-27
   multi   index ix (tagged) -> c1 (arm 700 MiB), c2 (amd 900 MiB), children untagged
-  legacy  no lifecycle policy; l1 = legacy(400 MiB) tagged 1.0 and "<script>alert(1)</script>",
+  legacy  no lifecycle policy; l1 = legacy(400 MiB) tagged "=HYPERLINK(1)" (a formula) and
+          "<script>alert(1)</script>",
           pushed 2024-01, never pulled
 222222222222 / eu-west-1
   data    d1 = data(2 GiB), tagged, pushed 2026-11-02, pulled 2026-11-27
@@ -75,11 +76,11 @@ def build(collected_at="2026-11-28T06:00:00+00:00", *, baseline=False, failed=Fa
     images = [
         _img(A, USE1, "app", "m1", ["v1"], "2026-09-10T00:00:00Z", "2026-11-20T00:00:00Z", _size("m1")),
         _img(A, USE1, "app", "u1", [], "2026-03-05T00:00:00Z", "2026-06-01T00:00:00Z", _size("u1")),
-        _img(A, USE1, "web", "w1", ["=HYPERLINK(1)"], "2026-10-01T00:00:00Z", "2026-11-27T00:00:00Z", _size("w1")),
+        _img(A, USE1, "web", "w1", ["v1"], "2026-10-01T00:00:00Z", "2026-11-27T00:00:00Z", _size("w1")),
         _img(A, USE1, "multi", "ix", ["v1"], "2026-08-15T00:00:00Z", "2026-11-25T00:00:00Z", _size("c2")),
         _img(A, USE1, "multi", "c1", [], "2026-08-15T00:00:00Z", None, _size("c1")),
         _img(A, USE1, "multi", "c2", [], "2026-08-15T00:00:00Z", None, _size("c2")),
-        _img(A, USE1, "legacy", "l1", ["1.0", XSS], "2024-01-15T00:00:00Z", None, _size("l1")),
+        _img(A, USE1, "legacy", "l1", ["=HYPERLINK(1)", XSS], "2024-01-15T00:00:00Z", None, _size("l1")),
     ]
     targets = [{"account_id": A, "region": USE1, "status": "ok", "error": None, "errors": []}]
     if baseline:

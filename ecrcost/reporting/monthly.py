@@ -233,8 +233,10 @@ class _Context:
     def __init__(self, snap: Snapshot, base: Snapshot | None, traffic: Any, prices: Any, scope: str,
                  free_tier: bool, users: int | None, top: int) -> None:
         from ..pricing.model import as_catalog, costs
+        from ..traffic import as_traffic
 
-        catalog = as_catalog(prices)  # read the catalog file once for every costs() call
+        catalog = as_catalog(prices)  # read the catalog and the profile once for every stage
+        traffic = as_traffic(traffic)
         self.snap, self.base, self.traffic, self.prices = snap, base, traffic, prices
         self.scope, self.users, self.top, self.catalog = scope, users, top, catalog
         self.now = snap.collected_at
@@ -515,7 +517,7 @@ def _freed_by_repository(ctx: _Context, cand: pd.DataFrame, rate: pd.Series) -> 
         share = freed_bytes(ctx.snap, imgs, mask, ctx.scope, edges)
         n = np.bincount(pos[mask], minlength=len(out))[:len(out)] if len(out) else np.zeros(0)
         frame = pd.DataFrame({"pos": pos, "share": share})
-        b = frame.groupby("pos")["share"].sum(min_count=1).reindex(range(len(out)), fill_value=0.0)
+        b = frame.groupby("pos")["share"].sum(min_count=1).reindex(range(len(out)), fill_value=0.0).round()
         out[f"{what}_images"] = n.astype("int64")
         out[f"{what}_exclusive_bytes"] = b.to_numpy(float)
         out[f"{what}_storage_usd"] = b.to_numpy(float) / GB * rate.reindex(key).to_numpy()
@@ -533,24 +535,30 @@ def _no_lifecycle(ctx: _Context) -> pd.DataFrame:
 
 
 def _egress(ctx: _Context) -> Section:
-    r = ctx.by_repo
-    pulls = pd.to_numeric(r["pulls"], errors="coerce").sum(min_count=1)
-    days = ctx.snap.meta.get("pull_days", "?")
-    paras = [f"{format_cell('pulls', pulls)} pulls per month (CloudWatch RepositoryPullCount over the last "
-             f"{days} days)." if not np.isnan(pulls) else "Pull counts are unknown (not collected)."]
-    if ctx.traffic is None:
-        paras.append("Egress cost: unknown without a traffic profile (pass --traffic FILE saying which share of "
-                     "pulled bytes leaves the region or goes to the internet). Pull counts are shown below.")
-        t = r[[*REPO_KEY, "pulls"]].sort_values("pulls", ascending=False, kind="stable", na_position="last")
-        return Section("egress", "Egress", paras, [], [Table("pulls", "Pulls by repository", t.reset_index(drop=True))])
     from ..pricing.model import egress_usage
 
     usage = egress_usage(ctx.snap, ctx.traffic)
-    usage = usage.merge(r[[*REPO_KEY, "egress_usd"]], on=REPO_KEY, how="left")
-    usage = usage.sort_values("pulled_gb", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+    usage = usage.merge(ctx.by_repo[[*REPO_KEY, "egress_usd"]], on=REPO_KEY, how="left")
+    cols = [*REPO_KEY, "pulls", "pulled_gb", "same_region_gb", "cross_region_gb", "internet_gb", "egress_usd"]
+    usage = usage[[c for c in cols if c in usage.columns]]
+    usage = usage.sort_values(["pulled_gb", "pulls"], ascending=False, kind="stable", na_position="last")
+    usage = usage.reset_index(drop=True)
+    pulls = pd.to_numeric(usage["pulls"], errors="coerce").sum(min_count=1)
+    pulled = pd.to_numeric(usage["pulled_gb"], errors="coerce").sum(min_count=1)
+    days = ctx.snap.meta.get("pull_days", "?")
+    if np.isnan(pulls):
+        paras = ["Pull counts are unknown (not collected)."]
+    else:
+        paras = [f"{format_cell('pulls', pulls)} pulls per month (CloudWatch RepositoryPullCount over the last "
+                 f"{days} days), about {format_cell('pulled_gb', pulled)} GB pulled."]
+    if ctx.traffic is None:
+        paras.append("Egress cost: unknown without a traffic profile (pass --traffic FILE saying which share of "
+                     "pulled bytes stays in the region, goes to other regions or to the internet). Pulls and "
+                     "pulled GB by repository are shown below; their destinations are n/a.")
+        return Section("egress", "Egress", paras, [], [Table("egress", "Pulls by repository", usage)])
     gb = {c: pd.to_numeric(usage[c], errors="coerce").sum() for c in
-          ("pulled_gb", "same_region_gb", "cross_region_gb", "internet_gb")}
-    paras.append(f"{gb['pulled_gb']:,.2f} GB pulled: {gb['same_region_gb']:,.2f} GB within the region (free), "
+          ("same_region_gb", "cross_region_gb", "internet_gb")}
+    paras.append(f"By destination: {gb['same_region_gb']:,.2f} GB within the region (free), "
                  f"{gb['cross_region_gb']:,.2f} GB to other regions, {gb['internet_gb']:,.2f} GB to the internet; "
                  f"egress cost {format_usd(_total(ctx, 'egress_usd'))}/month.")
     return Section("egress", "Egress", paras,
@@ -567,15 +575,23 @@ def _alternatives(ctx: _Context) -> Section:
         return Section("alternatives", "Alternatives", [
             "PLACEHOLDER: the comparison with other registries (ecrcost compare) is not available in this "
             "build yet; this section will show it once it lands."], placeholder=True)
-    cmp = compare(ctx.snap, traffic=ctx.traffic, users=ctx.users, prices=ctx.prices)
+    cmp = compare(ctx.snap, traffic=ctx.traffic, users=ctx.users, prices=ctx.catalog)
     dims = dimensions(cmp)
-    paras = ["The same workload (deduplicated storage, pulls and egress) priced on other registries' plans. "
-             "Plans that do not fit the workload say why in notes."]
+    paras = ["The same workload (deduplicated storage, pulls and egress) priced on every plan of other "
+             "registries, as `ecrcost compare` prints it; plans that do not fit the workload say why."]
+    best = cmp[cmp["cheapest"].fillna(False).astype(bool)] if "cheapest" in cmp.columns else cmp
     return Section("alternatives", "Alternatives", paras,
-                   [_chart("cost_by_registry", "Monthly cost by registry", cost_by_registry(cmp, ax=charts.new_axes())),
-                    _chart("cost_vs_storage", "Cost against stored GB", cost_vs_storage(cmp, ax=charts.new_axes()))],
-                   [Table("alternatives", "Registry plans", cmp.reset_index(drop=True)),
-                    Table("alternatives_dimensions", "Dimensions", dims.reset_index(drop=True))])
+                   [_chart("cost_by_registry", "Monthly cost by registry (cheapest fitting plan)",
+                           cost_by_registry(cmp, ax=charts.new_axes((8.0, 4.8)))),
+                    _chart("cost_vs_storage", "Monthly cost against stored GB",
+                           cost_vs_storage(ctx.snap, cmp, traffic=ctx.traffic, users=ctx.users,
+                                           prices=ctx.catalog, ax=charts.new_axes((8.0, 5.0))))],
+                   [Table("alternatives_cheapest", "Cheapest fitting plan per registry", best.reset_index(drop=True),
+                          limit=None, show=["registry", "plan", "monthly_usd", "storage_usd", "transfer_usd",
+                                            "base_usd", "fits", "confidence", "notes", "price_date"]),
+                    Table("alternatives", "Every plan", cmp.reset_index(drop=True), limit=None,
+                          show=["registry", "plan", "monthly_usd", "fits", "fit_reason", "notes", "price_date"]),
+                    Table("alternatives_dimensions", "Four dimensions", dims.reset_index(drop=True), limit=None)])
 
 
 def _coverage(ctx: _Context) -> Section:
