@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 import pandas as pd
 import pytest
 
+from ecrcost.collectors.manifests import parse_manifest
 from ecrcost.snapshot import SCHEMA, load_snapshot
 from ecrcost.storage import image_storage, repository_storage
-from ecrcost.synthetic import synthetic_snapshot
+from ecrcost.synthetic import synthetic_organization, synthetic_snapshot
+from ecrcost.traffic import load_traffic
 
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
@@ -96,3 +100,117 @@ def test_deduplicated_storage_is_below_naive(big):
 def test_snapshot_rejects_nonsense():
     with pytest.raises(ValueError):
         synthetic_snapshot(images=10, repositories=0)
+
+
+# ---- the synthetic organization --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def org():
+    return synthetic_organization("default", seed=0)
+
+
+@pytest.fixture(scope="module")
+def org_snap(org):
+    return org.to_snapshot()
+
+
+def test_organization_is_deterministic():
+    a, b = synthetic_organization("small", seed=3), synthetic_organization("small", seed=3)
+    assert [i.digest for i in a.images] == [i.digest for i in b.images]
+    assert [i.manifest for i in a.images] == [i.manifest for i in b.images]
+    c = synthetic_organization("small", seed=4)
+    assert {i.digest for i in a.images} != {i.digest for i in c.images}
+
+
+def test_manifest_digests_are_sha256_of_the_manifest_bytes(org):
+    for i in org.images:
+        assert i.digest == "sha256:" + hashlib.sha256(i.manifest.encode("utf-8")).hexdigest()
+        assert json.loads(i.manifest)["mediaType"] == i.media_type
+
+
+def test_index_children_resolve_to_images_of_the_same_repository(org):
+    indexes = 0
+    for r in org.repositories:
+        by_digest = {i.digest: i for i in r.images}
+        for i in r.images:
+            if i.children:
+                indexes += 1
+                doc = json.loads(i.manifest)
+                assert [m["digest"] for m in doc["manifests"]] == i.children
+                kids = [by_digest[d] for d in i.children]
+                assert {k.platform for k in kids} == {"linux/amd64", "linux/arm64"}
+                assert all(not k.tags for k in kids)
+                assert i.size_bytes == max(k.size_bytes for k in kids)
+                assert all(m["size"] == len(by_digest[m["digest"]].manifest.encode()) for m in doc["manifests"])
+    assert indexes >= 5
+
+
+def test_organization_has_the_promised_shape(org, org_snap):
+    s = org_snap
+    assert len(org.accounts) >= 2 and len(org.regions) >= 2
+    assert s.repositories.groupby(["account_id", "region"]).ngroups == len(org.accounts) * len(org.regions)
+    assert len(s.repositories) >= 40 and len(s.images) >= 3000
+    imgs = s.images
+    # sizes are the layer sums (what real ECR reports), never the config size
+    for i in org.images:
+        if not i.children:
+            m, blobs, _ = parse_manifest(i.digest, i.media_type, i.manifest)
+            assert i.size_bytes == sum(b["size_bytes"] for b in blobs if b["kind"] == "layer")
+    # shared base layers across repositories and accounts
+    usage = s.blobs.merge(imgs[["account_id", "repository", "digest"]], left_on="manifest_digest", right_on="digest")
+    spread = usage.groupby("blob_digest").agg(repos=("repository", "nunique"), accounts=("account_id", "nunique"))
+    assert (spread["repos"] >= 10).sum() >= 2 and spread["accounts"].max() == 2
+    # CI churn: a repository with many builds on one day
+    per_day = imgs.assign(day=imgs["pushed_at"].dt.floor("D")).groupby(["repository", "day"]).size()
+    assert per_day.max() >= 8
+    untagged = imgs["tags"].map(len) == 0
+    assert 0.1 < untagged.mean() < 0.7
+    assert (imgs["status"] == "ARCHIVED").sum() > 0 and imgs.loc[imgs["status"] == "ARCHIVED", "archived_at"].notna().all()
+    assert imgs["size_bytes"].max() > 5 * 2**30  # a few huge ML images
+    assert len(s.children) > 0 and (s.manifests["kind"] == "index").sum() > 0
+    assert imgs["last_pull_at"].notna().any() and imgs["last_pull_at"].isna().any()
+    assert (imgs["last_pull_at"].dropna() <= pd.Timestamp(org.now)).all()
+    # lifecycle policies on some repositories only; resource tags everywhere
+    has_policy = s.repositories["lifecycle_policy"].notna()
+    assert 0 < has_policy.sum() < len(has_policy)
+    assert s.repositories["tags"].map(lambda t: "team" in json.loads(t)).all()
+    # a replication configuration on exactly one registry, and its copies exist
+    rules = [r for r in s.meta["registries"] if r["replication_rules"]]
+    assert len(rules) == 1
+    # pulls: daily, inside the window, positive
+    start, end = org.pull_window()
+    assert s.pulls["date"].min() >= pd.Timestamp(start) and s.pulls["date"].max() < pd.Timestamp(end)
+    assert (s.pulls["pulls"] > 0).all() and s.pulls["repository"].nunique() >= 20
+
+
+def test_replicated_repositories_hold_the_same_images(org):
+    (account, region), config = next(iter(org.replication.items()))
+    rule = config["rules"][0]
+    dst = rule["destinations"][0]["region"]
+    prefix = rule["repositoryFilters"][0]["filter"]
+    src = {r.name: r for r in org.repositories if (r.account_id, r.region) == (account, region) and r.name.startswith(prefix)}
+    copies = {r.name: r for r in org.repositories if (r.account_id, r.region) == (account, dst) and r.name.startswith(prefix)}
+    assert src and set(src) <= set(copies)
+    for name, r in src.items():
+        assert [i.digest for i in r.images] == [i.digest for i in copies[name].images]
+
+
+def test_traffic_profile_is_valid_and_has_internet_and_cross_region(org, tmp_path):
+    profile = load_traffic(org.write_traffic(tmp_path / "traffic.toml"))
+    text = org.traffic_profile
+    assert "internet = 1.0" in text and "cross_region = 0.35" in text
+    assert profile is not None
+
+
+def test_direct_snapshot_dedups_storage(org_snap):
+    r = repository_storage(org_snap)
+    assert r["unique_bytes"].sum() < r["naive_bytes"].sum()
+    assert (r["missing_manifests"] == 0).all()
+    ci = r.sort_values("images").iloc[-1]
+    assert ci["unique_bytes"] < ci["naive_bytes"] / 3  # CI builds share almost everything
+
+
+def test_unknown_size_is_refused():
+    with pytest.raises(ValueError, match="size"):
+        synthetic_organization("huge")
