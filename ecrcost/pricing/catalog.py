@@ -235,8 +235,9 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                 raise PriceCatalogError(f"{p}: not a price catalog: missing columns {', '.join(missing)}")
             raw = []
             for rec in reader:
-                raw.append((reader.line_num, {(k or "").strip(): (v or "").strip() if isinstance(v, str) else v
-                                              for k, v in rec.items()}))
+                if None in rec:  # more cells than header columns
+                    raise PriceCatalogError(f"{p}, line {reader.line_num}: more cells than columns")
+                raw.append((reader.line_num, {k.strip(): (v or "").strip() for k, v in rec.items()}))
     except UnicodeDecodeError as e:
         raise PriceCatalogError(f"{p}: not a UTF-8 CSV file ({e})") from None
     except csv.Error as e:
@@ -252,8 +253,6 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 
 def _parse_row(path: Path, line: int, rec: dict[str, Any]) -> dict[str, Any]:
     where = f"{path}, line {line}"
-    if None in rec:  # more cells than header columns
-        raise PriceCatalogError(f"{where}: more cells than columns")
     for c in _REQUIRED_TEXT:
         if not rec.get(c):
             raise PriceCatalogError(f"{where}: empty {c}")

@@ -121,8 +121,11 @@ def storage_usage(snapshot: Snapshot, scope: str = "repository", month: str | No
     """
     _check_options(None, scope)
     period = Period(snapshot, month)
-    rs = repository_storage(snapshot, scope=scope, period=(period.start, period.end))
-    if month is None:
+    return _storage_from(repository_storage(snapshot, scope=scope, period=(period.start, period.end)), period)
+
+
+def _storage_from(rs: pd.DataFrame, period: Period) -> pd.DataFrame:
+    if period.month is None:
         std, arc = rs["standard_bytes"] / GB, rs["archive_bytes"] / GB
     else:
         std = rs["standard_byte_hours"] / period.hours / GB
@@ -215,7 +218,10 @@ def replication_usage(snapshot: Snapshot, scope: str = "repository", month: str 
     regions; 0 for a same-region, cross-account destination), in_snapshot (the replica is itself
     collected, so its storage is already counted there).
     """
-    usage = storage_usage(snapshot, scope, month)
+    return _replication_from(snapshot, storage_usage(snapshot, scope, month))
+
+
+def _replication_from(snapshot: Snapshot, usage: pd.DataFrame) -> pd.DataFrame:
     per_repo = usage.groupby(REPO_KEY, sort=False).agg(
         storage_gb=("quantity", lambda s: s.sum(skipna=False)), new_gb=("new_gb", "sum"))
     collected = set(map(tuple, _all_repositories(snapshot).to_numpy().tolist()))
@@ -426,10 +432,25 @@ def line_items(snapshot: Snapshot, scope: str = "repository", traffic: Any = Non
     """
     _check_options(None, scope)
     catalog, profile = as_catalog(prices), as_traffic(traffic)
+    return _line_items(snapshot, _usage(snapshot, scope, month, profile), catalog, profile, free_tier)
+
+
+def _usage(snapshot: Snapshot, scope: str, month: str | None, profile: TrafficProfile | None) -> dict[str, Any]:
+    """Every usage table, each computed once: rs (repository_storage over the period), storage,
+    egress, replication."""
+    period = Period(snapshot, month)
+    rs = repository_storage(snapshot, scope=scope, period=(period.start, period.end))
+    storage = _storage_from(rs, period)
+    return {"rs": rs, "storage": storage, "egress": egress_usage(snapshot, profile, month),
+            "replication": _replication_from(snapshot, storage)}
+
+
+def _line_items(snapshot: Snapshot, usage: dict[str, Any], catalog: Catalog, profile: TrafficProfile | None,
+                free_tier: bool) -> pd.DataFrame:
     items = [
-        *_storage_items(storage_usage(snapshot, scope, month), catalog, free_tier),
-        *_egress_items(egress_usage(snapshot, profile, month), catalog, profile, free_tier),
-        *_replication_items(replication_usage(snapshot, scope, month), catalog),
+        *_storage_items(usage["storage"], catalog, free_tier),
+        *_egress_items(usage["egress"], catalog, profile, free_tier),
+        *_replication_items(usage["replication"], catalog),
         *_replication_flags(snapshot),
     ]
     items = [i for i in items if len(i)]
@@ -453,9 +474,9 @@ def costs(snapshot: Snapshot, by: str = "repository", scope: str = "repository",
     """
     _check_options(by, scope)
     catalog, profile = as_catalog(prices), as_traffic(traffic)
-    rs = repository_storage(snapshot, scope=scope)
-    items = line_items(snapshot, scope=scope, traffic=profile, prices=catalog, month=month, free_tier=free_tier)
-    eg = egress_usage(snapshot, profile, month)
+    usage = _usage(snapshot, scope, month, profile)
+    items = _line_items(snapshot, usage, catalog, profile, free_tier)
+    rs, eg = usage["rs"], usage["egress"]
     df = rs[REPO_KEY + COST_COLUMNS[:6]].astype({k: object for k in REPO_KEY})
     item = items["item"]
     df = _join_sum(df, items[item.isin(STORAGE_ITEMS)], "quantity", "storage_gb")
