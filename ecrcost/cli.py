@@ -373,9 +373,21 @@ def compare_command(snapshot: str, traffic_file: str | None, users: int | None, 
         "ecr_catalog_date": df.attrs["method"].get("catalog_date"),
     }
     if show_dimensions:
-        _emit_with_method(render(dimensions(df), fmt, title="Registries compared on four dimensions"), lines, fmt)
+        echo_output(render(dimensions(df), fmt, title="Registries compared on four dimensions"))
+    elif fmt == "table":  # the wide text columns become numbered notes under the table
+        shown = df[["registry", "plan", "monthly_usd", "storage_usd", "transfer_usd", "base_usd", "fits",
+                    "cheapest", "confidence"]].assign(note=[f"[{i}]" for i in range(1, len(df) + 1)])
+        echo_output(render(shown, fmt, title="The same workload on other registries"))
+        for i, r in enumerate(df.itertuples(index=False), start=1):
+            why = f"does not fit: {r.fit_reason}; " if r.fit_reason else ""
+            click.echo(f"[{i}] {r.registry} {r.plan}: {why}{r.notes} (prices of {r.price_date})")
     else:
-        _emit_with_method(render(df, fmt, title="The same workload on other registries"), lines, fmt)
+        echo_output(render(df, fmt, title="The same workload on other registries"))
+    footer = [f"{k}: {v}" for k, v in lines.items() if v]
+    if fmt == "markdown":
+        click.echo("\n" + "\n".join(f"- {line}" for line in footer))
+    else:  # after the table; on stderr for csv/json so stdout stays parseable
+        click.echo("\n".join(footer), err=fmt in ("csv", "json"))
     code = report_incomplete(snap)
     if code:
         sys.exit(code)

@@ -158,28 +158,35 @@ def _check_row(file: Path, r: dict[str, Any]) -> None:
 
 
 def _check_plans(file: Path, df: pd.DataFrame) -> None:
-    for (registry, plan), rows in df.groupby(["registry", "plan"], sort=False):
-        fees = rows[rows["item"] == "fee"]
+    """Each plan has exactly one fee; each rate ladder starts at 0, is contiguous and ends open."""
+    plans: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in df.to_dict("records"):
+        plans.setdefault((r["registry"], r["plan"]), []).append(r)
+    for (registry, plan), rows in plans.items():
+        fees = [r["row"] for r in rows if r["item"] == "fee"]
         if len(fees) != 1:
-            where = f"row {rows['row'].iloc[0]}" if len(fees) == 0 else f"rows {', '.join(map(str, fees['row']))}"
+            where = f"row {rows[0]['row']}" if not fees else f"rows {', '.join(map(str, fees))}"
             raise PlanCatalogError(
                 f"{file}: {where}: plan {registry}/{plan} needs exactly one fee row, has {len(fees)}"
             )
-        rates = rows[rows["item"].isin(RATE_ITEMS)]
-        for (_item, _q), ladder in rates.groupby(["item", "quantity"], sort=False):
+        ladders: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for r in rows:
+            if r["item"] in RATE_ITEMS:
+                ladders.setdefault((r["item"], r["quantity"]), []).append(r)
+        for (item, quantity), ladder in ladders.items():
+            ladder.sort(key=lambda t: t["tier_start"])
+            if len({t["unit"] for t in ladder}) > 1:
+                raise PlanCatalogError(f"{file}: row {ladder[0]['row']}: one ladder mixes units")
             expected = 0.0
-            ladder = ladder.sort_values("tier_start")
-            if ladder["unit"].nunique() > 1:
-                raise PlanCatalogError(f"{file}: row {ladder['row'].iloc[0]}: one ladder mixes units")
-            for t in ladder.itertuples(index=False):
-                if t.tier_start != expected:
+            for t in ladder:
+                if t["tier_start"] != expected:
                     raise PlanCatalogError(
-                        f"{file}: row {t.row}: tier starts at {t.tier_start:g}, expected {expected:g} "
-                        f"(gap or overlap in {registry}/{plan} {t.item} {t.quantity})"
+                        f"{file}: row {t['row']}: tier starts at {t['tier_start']:g}, expected {expected:g} "
+                        f"(gap or overlap in {registry}/{plan} {item} {quantity})"
                     )
-                expected = t.tier_end
+                expected = t["tier_end"]
             if not math.isinf(expected):
                 raise PlanCatalogError(
-                    f"{file}: row {ladder['row'].iloc[-1]}: the last tier of {registry}/{plan} "
-                    f"{ladder['item'].iloc[0]} {ladder['quantity'].iloc[0]} must be open (empty tier_end)"
+                    f"{file}: row {ladder[-1]['row']}: the last tier of {registry}/{plan} {item} "
+                    f"{quantity} must be open (empty tier_end)"
                 )

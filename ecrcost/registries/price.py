@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..pricing.tiers import split_tiers
@@ -44,50 +43,64 @@ def monthly_rate(value: float, unit: str) -> float:
     return value * DAYS_PER_MONTH if unit.endswith("day") else value
 
 
-def ladder_cost(quantity: float, ladder: pd.DataFrame) -> tuple[float, np.ndarray]:
-    """Cost per month of `quantity` on one ladder (plan-file rows sorted by tier_start).
+Row = dict[str, Any]
+
+
+def ladder_cost(quantity: float, ladder: list[Row]) -> tuple[float, list[bool]]:
+    """Cost per month of `quantity` on one ladder (plan-file rows as dicts, sorted by tier_start).
 
     Returns (usd, used) where `used` marks the tiers the quantity reaches (the first tier always).
     NaN usd when the quantity is unknown and some rate is not zero, or when the quantity reaches a
     tier whose price is unknown. A tier with a `block` bills its part rounded up to whole blocks.
     """
-    rates = np.array([monthly_rate(v, u) for v, u in zip(ladder["value"], ladder["unit"], strict=True)])
-    starts = ladder["tier_start"].to_numpy(float)
+    rates = [monthly_rate(t["value"], t["unit"]) for t in ladder]
     if math.isnan(quantity):
-        free = bool(np.all(rates == 0))  # NaN rates are not 0
-        return (0.0 if free else math.nan), np.ones(len(ladder), dtype=bool)
-    tiers = [(s, e, 0.0) for s, e in zip(starts, ladder["tier_end"], strict=True)]
-    parts = np.array(split_tiers(max(quantity, 0.0), tiers).quantities)
-    blocks = ladder["block"].to_numpy(float)
-    billed = np.where(np.isnan(blocks), parts, np.ceil(parts / np.where(np.isnan(blocks), 1, blocks)) * blocks)
-    used = (parts > 0) | (starts == 0)
-    if np.any(np.isnan(rates) & (parts > 0)):
-        return math.nan, used
-    return float(math.fsum(np.where(parts > 0, billed * np.nan_to_num(rates), 0.0))), used
+        free = all(r == 0 for r in rates)  # an unknown (NaN) rate is not 0
+        return (0.0 if free else math.nan), [True] * len(ladder)
+    split = split_tiers(max(quantity, 0.0), [(t["tier_start"], t["tier_end"], 0.0) for t in ladder])
+    used = [part > 0 or t["tier_start"] == 0 for part, t in zip(split.quantities, ladder, strict=True)]
+    costs = []
+    for part, rate, t in zip(split.quantities, rates, ladder, strict=True):
+        if part <= 0:
+            continue
+        if math.isnan(rate):
+            return math.nan, used
+        billed = part if math.isnan(t["block"]) else math.ceil(part / t["block"]) * t["block"]
+        costs.append(billed * rate)
+    return math.fsum(costs), used
 
 
-def price_plans(plans: pd.DataFrame, w: Workload) -> pd.DataFrame:
-    """One row per (registry, plan) of `plans` (from `load_plans`), priced for `w`: PRICED_COLUMNS.
+def compile_plans(plans: pd.DataFrame) -> list[list[Row]]:
+    """The rows of each (registry, plan) of a `load_plans` frame as dicts, in file order (price
+    many workloads without re-grouping the frame)."""
+    return [g.to_dict("records") for _, g in plans.groupby(["registry", "plan"], sort=False)]
+
+
+def price_plans(plans: pd.DataFrame | list[list[Row]], w: Workload) -> pd.DataFrame:
+    """One row per (registry, plan) of `plans` (a `load_plans` frame or `compile_plans` output),
+    priced for `w`: PRICED_COLUMNS, registries in REGISTRIES order.
 
     The ECR row of a plan file is priced here only from its plan data (a $0 fee); `compare` replaces
     it with `ecrcost.costs`.
     """
-    rows = [price_plan(g, w) for _, g in plans.groupby(["registry", "plan"], sort=False)]
-    out = pd.DataFrame(rows, columns=PRICED_COLUMNS)
+    compiled = compile_plans(plans) if isinstance(plans, pd.DataFrame) else plans
     order = {r: i for i, r in enumerate(REGISTRIES)}
-    return out.sort_values("registry", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    rows = sorted((price_plan(p, w) for p in compiled), key=lambda r: order[r["registry"]])
+    return pd.DataFrame(rows, columns=PRICED_COLUMNS)
 
 
-def price_plan(rows: pd.DataFrame, w: Workload) -> dict[str, Any]:
+def price_plan(rows: list[Row] | pd.DataFrame, w: Workload) -> dict[str, Any]:
     """Price one plan (its plan-file rows) for workload `w`; a dict with PRICED_COLUMNS."""
-    registry, plan = rows["registry"].iloc[0], rows["plan"].iloc[0]
+    if isinstance(rows, pd.DataFrame):
+        rows = rows.to_dict("records")
+    registry, plan = rows[0]["registry"], rows[0]["plan"]
     notes: list[str] = []
-    used_rows: list[int] = []
+    used: list[Row] = []
 
-    fee = rows[rows["item"] == "fee"].iloc[0]
+    fee = next(r for r in rows if r["item"] == "fee")
     seats = w.users if fee["unit"] == "USD/user-month" else 1
     base = monthly_rate(fee["value"], fee["unit"]) * seats
-    used_rows.append(fee.name)  # type: ignore[arg-type]
+    used.append(fee)
     if fee["notes"]:
         notes.append(fee["notes"])
     if fee["unit"] == "USD/user-month":
@@ -96,17 +109,24 @@ def price_plan(rows: pd.DataFrame, w: Workload) -> dict[str, Any]:
 
     sums = {"storage": 0.0, "transfer": 0.0, "unbilled": 0.0}
     gb: dict[str, float] = {"storage": math.nan, "transfer": math.nan}
-    for (item, qname), ladder in rows[rows["item"].isin(RATE_ITEMS)].groupby(["item", "quantity"], sort=False):
-        ladder = ladder.sort_values("tier_start")
+    ladders: dict[tuple[str, str], list[Row]] = {}
+    for r in rows:
+        if r["item"] in RATE_ITEMS:
+            ladders.setdefault((r["item"], r["quantity"]), []).append(r)
+    for (item, qname), ladder in ladders.items():
+        ladder.sort(key=lambda t: t["tier_start"])
         q = w.quantity(qname)
-        usd, used = ladder_cost(q, ladder)
+        label = LABELS.get(qname, qname)
+        usd, reached = ladder_cost(q, ladder)
         if item != "unbilled":
-            used_rows += list(ladder.index[used])
-        nonzero = not bool((ladder["value"] == 0).all())  # an unknown (NaN) price is not zero
+            used += [t for t, u in zip(ladder, reached, strict=True) if u]
+        nonzero = any(t["value"] != 0 for t in ladder)  # an unknown (NaN) price is not zero
         text = describe(ladder)
+        if not nonzero and item != "unbilled" and ladder[0]["notes"]:
+            notes.append(ladder[0]["notes"])  # why it costs nothing ("currently free", ...)
         if math.isnan(usd) and nonzero:
             why = "without a traffic profile (--traffic)" if math.isnan(q) else "(a tier's price is not known)"
-            notes.append(f"{item} cost unknown {why}: {LABELS.get(qname, qname)} at {text}")
+            notes.append(f"{item} cost unknown {why}: {label} at {text}")
         if item == "consumption":
             _split_consumption(usd, w, sums, gb)
             notes.append(f"JFrog consumption = stored {w.stored_gb_global:,.2f} GB (each distinct blob once) "
@@ -114,21 +134,23 @@ def price_plan(rows: pd.DataFrame, w: Workload) -> dict[str, Any]:
             continue
         sums[item] += usd
         if item == "unbilled":
-            if nonzero and not usd == 0:
-                notes.append(f"not charged today; if billed: +{_usd(usd)}/month ({LABELS.get(qname, qname)} at {text})")
+            if nonzero and usd != 0:
+                notes.append(f"not charged today; if billed: +{_usd(usd)}/month ({label} at {text})")
             continue
         gb[item] = q if math.isnan(gb[item]) else gb[item]
         if item == "storage" and nonzero:
-            notes.append(f"storage on {LABELS.get(qname, qname)}: {q:,.2f} GB")
+            notes.append(f"storage on {label}: {q:,.2f} GB")
         if item == "transfer" and nonzero and qname == "pulled_gb":
             notes.append("every pulled GB leaves this registry's network (consumers stay where they are)")
 
     fits, reasons = True, []
-    for _, r in rows[rows["item"].isin(["limit", "fair_use"])].iterrows():
+    for r in rows:
+        if r["item"] not in ("limit", "fair_use"):
+            continue
         q = w.quantity(r["quantity"])
         label = LABELS.get(r["quantity"], r["quantity"])
         if r["item"] == "limit":
-            used_rows.append(r.name)
+            used.append(r)
         if math.isnan(q):
             notes.append(f"{label} unknown: {r['item'].replace('_', ' ')} of {r['value']:,g} {r['unit']} not checked")
         elif q > r["value"] and r["item"] == "limit":
@@ -139,18 +161,16 @@ def price_plan(rows: pd.DataFrame, w: Workload) -> dict[str, Any]:
         elif r["item"] == "fair_use" and r["notes"]:
             notes.append(r["notes"])
 
-    used = rows.loc[used_rows]
-    confidence = weakest(used["confidence"])
-    for n in used.loc[(used["confidence"] == "low") & (used["notes"] != ""), "notes"].drop_duplicates():
-        if n not in notes:
-            notes.append(f"low confidence: {n}")
-    dates = [d for d in used["source_date"] if d] or list(used["read_date"])
-    monthly = base + sums["storage"] + sums["transfer"]
+    for r in used:
+        if r["confidence"] == "low" and r["notes"] and r["notes"] not in notes:
+            notes.append(f"low confidence: {r['notes']}")
+    dates = [r["source_date"] for r in used if r["source_date"]] or [r["read_date"] for r in used]
     return {
-        "registry": registry, "plan": plan, "monthly_usd": monthly, "storage_usd": sums["storage"],
-        "transfer_usd": sums["transfer"], "base_usd": base, "fits": fits, "fit_reason": "; ".join(reasons),
-        "unbilled_usd": sums["unbilled"], "storage_gb": gb["storage"], "transfer_gb": gb["transfer"],
-        "confidence": confidence, "notes": "; ".join(dict.fromkeys(notes)), "price_date": min(dates),
+        "registry": registry, "plan": plan, "monthly_usd": base + sums["storage"] + sums["transfer"],
+        "storage_usd": sums["storage"], "transfer_usd": sums["transfer"], "base_usd": base, "fits": fits,
+        "fit_reason": "; ".join(reasons), "unbilled_usd": sums["unbilled"], "storage_gb": gb["storage"],
+        "transfer_gb": gb["transfer"], "confidence": weakest(r["confidence"] for r in used),
+        "notes": "; ".join(dict.fromkeys(notes)), "price_date": min(dates),
     }
 
 
@@ -164,16 +184,16 @@ def _split_consumption(usd: float, w: Workload, sums: dict[str, float], gb: dict
     gb["storage"], gb["transfer"] = w.stored_gb_global, transfer_gb
 
 
-def describe(ladder: pd.DataFrame) -> str:
+def describe(ladder: list[Row]) -> str:
     """A ladder as text in monthly terms, e.g. "$0/GB-month to 10 GB; then $0.09125/GB-month"."""
     parts = []
-    for i, t in enumerate(ladder.itertuples(index=False)):
-        unit = "GB" if t.unit == "USD/GB" else "GB-month"
-        rate = "unknown $" if math.isnan(t.value) else f"${monthly_rate(t.value, t.unit):.4g}"
-        pack = "" if math.isnan(t.block) else f" in {t.block:g} GB packs"
-        upto = "" if math.isinf(t.tier_end) else f" to {t.tier_end:,g} GB"
+    for i, t in enumerate(ladder):
+        unit = "GB" if t["unit"] == "USD/GB" else "GB-month"
+        rate = "unknown $" if math.isnan(t["value"]) else f"${monthly_rate(t['value'], t['unit']):.4g}"
+        pack = "" if math.isnan(t["block"]) else f" in {t['block']:g} GB packs"
+        upto = "" if math.isinf(t["tier_end"]) else f" to {t['tier_end']:,g} GB"
         parts.append(f"{'then ' if i else ''}{rate}/{unit}{pack}{upto}")
-    day = " (USD/GB-day x 365/12)" if ladder["unit"].iloc[0].endswith("day") else ""
+    day = " (USD/GB-day x 365/12)" if ladder[0]["unit"].endswith("day") else ""
     return "; ".join(parts) + day
 
 

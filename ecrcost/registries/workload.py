@@ -90,6 +90,12 @@ class Workload:
             largest_repository_gb=self.largest_repository_gb * storage_factor,
         )
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Workload:
+        """A Workload from `to_dict()` output (or any mapping holding its fields; extras ignored)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
     def to_dict(self) -> dict[str, Any]:
         """Every field plus pulls_per_hour and consumption_gb."""
         d = dataclasses.asdict(self)

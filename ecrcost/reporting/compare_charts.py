@@ -1,0 +1,130 @@
+"""Charts of the registry comparison (matplotlib, Agg, no pyplot): `ax=None` -> a new Axes, returned.
+
+- `cost_by_registry(compare_df)`: each registry's cheapest fitting plan, monthly USD; an unknown
+  figure is written as "n/a" (no bar, never a zero bar), a registry with no fitting plan says so,
+  and bars resting on a low-confidence price are hatched.
+- `cost_vs_storage(snapshot_or_workload)`: monthly USD of each registry's cheapest fitting plan as
+  stored GB grows from 0 to 10x today (other quantities unchanged), today's workload marked.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch
+
+from ..registries.comparison import cheapest, cheapest_per_registry, compare
+from ..registries.plans import REGISTRIES, load_plans
+from ..registries.price import Row, compile_plans, price_plans
+from ..registries.workload import Workload
+from ..snapshot import Snapshot
+from .charts import GB_LABEL, USD_LABEL, new_axes
+
+BAR_COLOUR, ECR_COLOUR = "#3b6ea8", "#e08a1e"
+
+
+def cost_by_registry(compare_df: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Horizontal bars: monthly cost of each registry's cheapest fitting plan (rows of `compare`)."""
+    ax = ax or new_axes((8.0, 4.8))
+    best = cheapest_per_registry(compare_df)
+    values = best["monthly_usd"].astype(float)
+    labels = [r if p == "(none fits)" else f"{r} ({p})" for r, p in zip(best["registry"], best["plan"], strict=True)]
+    y = np.arange(len(best))
+    known = values.notna().to_numpy()
+    low = (best["confidence"] == "low").to_numpy()
+    colours = [ECR_COLOUR if r == "ecr" else BAR_COLOUR for r in best["registry"]]
+    bars = ax.barh(y[known], values[known].to_numpy(), color=np.array(colours)[known])
+    for bar, is_low in zip(bars, low[known], strict=True):
+        if is_low:
+            bar.set_hatch("//")
+    top = float(values.max()) if known.any() else 1.0
+    for i, v in enumerate(values):
+        if math.isnan(v):
+            text = "no plan fits" if best["plan"].iloc[i] == "(none fits)" else "n/a (unknown; see notes)"
+            ax.text(0, y[i], f" {text}", va="center", ha="left", style="italic", color="#555555")
+        else:
+            ax.text(v + top * 0.01, y[i], f"${v:,.2f}", va="center", ha="left")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.25 if top > 0 else 1.0)
+    ax.set_xlabel(f"monthly cost, {USD_LABEL}")
+    ax.set_title("This workload on each registry's cheapest fitting plan")
+    if low[known].any():
+        ax.legend(handles=[Patch(facecolor=BAR_COLOUR, hatch="//", label="rests on a low-confidence price")],
+                  loc="lower right", fontsize="small")
+    return ax
+
+
+def cost_vs_storage(source: Snapshot | Workload | str | os.PathLike[str], compare_df: pd.DataFrame | None = None,
+                    *, traffic: Any = None, users: int | None = None, prices: Any = None, plans: Any = None,
+                    max_factor: float = 10.0, points: int = 41, ax: Axes | None = None) -> Axes:
+    """Lines: monthly USD of each registry's cheapest fitting plan against stored GB (layers
+    deduplicated per repository), from 0 to `max_factor` x today; today's workload is marked.
+
+    `source` is a Snapshot (or its directory) -- priced with `compare` unless `compare_df` is given
+    -- or a `Workload`. Registry-wide stored GB and the largest repository scale with the same
+    factor; pulls, transfer, repositories and seats stay as today. The ECR line needs the ECR row
+    of `compare_df` (its storage price is linear in GB); it is left out for a bare `Workload`.
+    Where a cost is unknown (e.g. transfer without a traffic profile) the line has a gap, and a
+    registry unknown everywhere is listed as such in the legend.
+    """
+    ax = ax or new_axes((8.0, 5.0))
+    if isinstance(source, Workload):
+        w = source
+    else:
+        if compare_df is None:
+            compare_df = compare(source, traffic=traffic, users=users, prices=prices, plans=plans)
+        w = Workload.from_dict(compare_df.attrs["workload"])
+    plan_rows = plans if isinstance(plans, pd.DataFrame) else load_plans(plans)
+    plan_rows = compile_plans(plan_rows[plan_rows["registry"] != "ecr"])
+    today = w.stored_gb if w.stored_gb > 0 else 1.0
+    xs = np.linspace(0.0, today * max_factor, points)
+    curves: dict[str, np.ndarray] = {}
+    for i, x in enumerate(xs):
+        for registry, cost in _cheapest_costs(plan_rows, w.scaled(x / today if w.stored_gb > 0 else x)).items():
+            curves.setdefault(registry, np.full(len(xs), np.nan))[i] = cost
+    now = _cheapest_costs(plan_rows, w)
+    ecr = compare_df[compare_df["registry"] == "ecr"] if compare_df is not None else None
+    if ecr is not None and len(ecr) and w.stored_gb > 0:
+        e = ecr.iloc[0]
+        curves["ecr"] = e["base_usd"] + e["storage_usd"] * xs / w.stored_gb + e["transfer_usd"]
+        now["ecr"] = e["monthly_usd"]
+    colours = _colours()
+    for registry in REGISTRIES:
+        if registry not in curves:
+            continue
+        y = curves[registry]
+        if np.isnan(y).all():
+            ax.plot([], [], color=colours[registry], linestyle=":", label=f"{registry}: n/a (unknown)")
+            continue
+        ax.plot(xs, y, color=colours[registry], label=registry, linewidth=2.2 if registry == "ecr" else 1.4)
+        if not math.isnan(now.get(registry, math.nan)):
+            ax.plot([w.stored_gb], [now[registry]], marker="o", color=colours[registry])
+    ax.axvline(w.stored_gb, color="#555555", linestyle="--", linewidth=1,
+               label=f"today: {w.stored_gb:,.2f} GB")
+    ax.set_xlabel(f"stored {GB_LABEL}, layers deduplicated per repository")
+    ax.set_ylabel(f"cheapest fitting plan, {USD_LABEL}")
+    ax.set_xlim(0, xs[-1])
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"Monthly cost as storage grows to {max_factor:g}x today")
+    ax.legend(fontsize="small", loc="upper left", ncols=2)
+    return ax
+
+
+def _cheapest_costs(plan_rows: list[list[Row]], w: Workload) -> dict[str, float]:
+    """registry -> monthly USD of its cheapest fitting plan for `w` (registries where none fits omitted)."""
+    best = cheapest(price_plans(plan_rows, w))
+    best = best[best["cheapest"]]
+    return dict(zip(best["registry"], best["monthly_usd"].astype(float), strict=True))
+
+
+def _colours() -> dict[str, Any]:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10"]
+    return {r: (ECR_COLOUR if r == "ecr" else cmap(i)) for i, r in enumerate(REGISTRIES)}
