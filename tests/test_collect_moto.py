@@ -166,6 +166,8 @@ def test_access_denied_in_one_region_is_a_failed_target_and_the_rest_completes(e
     assert t[R]["status"] == "ok"
     assert t["eu-west-1"]["status"] == "failed" and "AccessDeniedException" in t["eu-west-1"]["error"]
     assert len(snap.images) == 1 and list(snap.incomplete_targets["region"]) == ["eu-west-1"]
+    regs = {r["region"]: r for r in snap.meta["registries"]}
+    assert regs["eu-west-1"]["blob_mounting"] == "unknown" and regs[R]["replication_rules"] == []
 
 
 def test_access_denied_on_one_repository_is_partial(ecr):

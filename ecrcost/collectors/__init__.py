@@ -1,8 +1,8 @@
 """`collect()`: every account x region x repository -> one `Snapshot`.
 
-The run fans out over a thread pool (a futures -> task map): one task per account-region (registry
-settings, list repositories), then one per repository (tags, policies, images, manifests) and one
-per account-region for CloudWatch pull counts. `workers=1` runs the same tasks serially.
+The run fans out over a thread pool (a futures -> task map): one task per account-region (list
+repositories), then one per repository (tags, policies, images, manifests), one for the registry
+settings and one for the CloudWatch pull counts of each account-region. `workers=1` runs the same tasks serially.
 
 Failures are data: a target (account-region) whose role cannot be assumed or whose repositories
 cannot be listed is "failed"; one whose repository, pull-count or registry calls partly failed is
@@ -225,18 +225,26 @@ class _Run:
                 with self.lock:
                     entry = self.targets[(t.account_id, t.region)]
                     entry.update(status="failed", error=describe_error(e))
+                    self.registries[(t.account_id, t.region)] = registry.unknown(t.account_id, t.region)
                 return []
-            reg, errors = registry.collect_registry(client, t.account_id, t.region)
-            with self.lock:
-                self.registries[(t.account_id, t.region)] = reg
-            for err in errors:
-                self._problem(t, f"registry: {err}")
-            follow = [self.repository_task(t, client, r) for r in repos]
+            follow = [self.registry_task(t, client)]
+            follow += [self.repository_task(t, client, r) for r in repos]
             if self.pull_days > 0 and repos:
                 follow.append(self.pulls_task(t, [r["repositoryName"] for r in repos]))
             return follow
 
         return _Task(f"{t.account_id} {t.region}", run)
+
+    def registry_task(self, t: Target, client: Any) -> _Task:
+        def run() -> list[_Task]:
+            reg, errors = registry.collect_registry(client, t.account_id, t.region)
+            with self.lock:
+                self.registries[(t.account_id, t.region)] = reg
+            for err in errors:
+                self._problem(t, f"registry: {err}")
+            return []
+
+        return _Task(f"{t.account_id} {t.region} registry", lambda: self._guard(t, "registry", run))
 
     def repository_task(self, t: Target, client: Any, repo: dict[str, Any]) -> _Task:
         name = repo["repositoryName"]
