@@ -60,20 +60,22 @@ def cost_by_registry(compare_df: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def cost_vs_storage(source: Snapshot | Workload | str | os.PathLike[str], compare_df: pd.DataFrame | None = None,
+def cost_vs_storage(source: Snapshot | Workload | pd.DataFrame | str | os.PathLike[str], compare_df: pd.DataFrame | None = None,
                     *, traffic: Any = None, users: int | None = None, prices: Any = None, plans: Any = None,
                     max_factor: float = 10.0, points: int = 41, ax: Axes | None = None) -> Axes:
     """Lines: monthly USD of each registry's cheapest fitting plan against stored GB (layers
     deduplicated per repository), from 0 to `max_factor` x today; today's workload is marked.
 
     `source` is a Snapshot (or its directory) -- priced with `compare` unless `compare_df` is given
-    -- or a `Workload`. Registry-wide stored GB and the largest repository scale with the same
+    --, a `compare` frame (its workload is in ``.attrs["workload"]``), or a `Workload`. Registry-wide stored GB and the largest repository scale with the same
     factor; pulls, transfer, repositories and seats stay as today. The ECR line needs the ECR row
     of `compare_df` (its storage price is linear in GB); it is left out for a bare `Workload`.
     Where a cost is unknown (e.g. transfer without a traffic profile) the line has a gap, and a
     registry unknown everywhere is listed as such in the legend.
     """
     ax = ax or new_axes((8.0, 5.0))
+    if isinstance(source, pd.DataFrame):
+        compare_df = source
     if isinstance(source, Workload):
         w = source
     else:
