@@ -366,3 +366,42 @@ def test_bad_options(moto_aws):
         ecrcost.collect(regions=["moon-1"])
     with pytest.raises(ecrcost.TargetError, match="invalid IAM role ARN"):
         ecrcost.collect(regions=[R], role_arns=["arn:aws:iam::1:role/x"])
+
+
+def test_a_role_that_cannot_be_assumed_fails_its_account_only(ecr):
+    good, bad = "arn:aws:iam::111111111111:role/reader", "arn:aws:iam::222222222222:role/reader"
+    _account_ecr("111111111111").create_repository(repositoryName="svc")
+    session = boto3.Session()
+
+    def deny(params, **kw):
+        if params.get("RoleArn") == bad:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not trusted"}}, "AssumeRole")
+
+    session.events.register("before-parameter-build.sts.AssumeRole", deny)
+    snap = ecrcost.collect(regions=[R, "eu-west-1"], role_arns=[good, bad], session=session)
+    status = {(t["account_id"], t["region"]): (t["status"], t["error"]) for t in snap.meta["targets"]}
+    assert status[("111111111111", R)] == ("ok", None) and status[("111111111111", "eu-west-1")] == ("ok", None)
+    for region in (R, "eu-west-1"):
+        assert status[("222222222222", region)] == ("failed", "AssumeRole: AccessDenied: not trusted")
+    assert list(snap.repositories["account_id"]) == ["111111111111"]
+
+
+def test_an_unreachable_endpoint_is_recorded_per_target(aws_env):
+    roles = ["arn:aws:iam::111111111111:role/reader"]
+    snap = ecrcost.collect(regions=[R], role_arns=roles, endpoint_url="http://127.0.0.1:9", pull_days=0)
+    (target,) = snap.meta["targets"]
+    assert target["status"] == "failed" and target["error"].startswith("endpoint unreachable")
+
+
+def test_unreachable_endpoint_for_own_account_is_a_clear_error(aws_env):
+    with pytest.raises(ecrcost.AwsError, match="cannot tell which account"):
+        ecrcost.collect(regions=[R], endpoint_url="http://127.0.0.1:9")
+
+
+def test_progress_is_reported_until_every_task_is_done(ecr):
+    for name in ("a1", "a2", "a3"):
+        ecr.create_repository(repositoryName=name)
+    seen = []
+    ecrcost.collect(regions=[R], progress=lambda done, total, label: seen.append((done, total)))
+    # 1 target + 1 registry + 3 repositories + 1 pulls task
+    assert seen[-1] == (6, 6) and [d for d, _ in seen] == list(range(1, 7))

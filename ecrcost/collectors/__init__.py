@@ -77,6 +77,7 @@ def collect(
     aws = Aws(profile=profile, session=session, endpoint_url=endpoint_url, workers=workers)
     targets = resolve_targets(regions=regions, all_regions=all_regions, role_arns=role_arns,
                               org_role=org_role, aws=aws)
+    aws.check_credentials()
     cache_path = (cache_dir or default_cache_dir()) if (use_cache and manifests) else None
     cache = ManifestCache(cache_path)
     run = _Run(aws, cache, manifests=manifests, pull_days=pull_days, now=started)
