@@ -363,8 +363,8 @@ layer_cache_hit = 0.0
 
 [[rule]]
 repositories = ["ml/*", "data/*"]
-same_region = 0.6
-cross_region = 0.35
+same_region = 0.75
+cross_region = 0.2
 internet = 0.05
 """
 
@@ -604,7 +604,7 @@ def _specs(rng: random.Random, size: str) -> list[_Spec]:
     for name, builds, model_gb in ml:
         specs.append(_Spec(accounts[1], ORG_REGIONS[0], name, "pytorch-2.4", builds=builds, days=180,
                            tagging="releases", multiarch=False, lifecycle=False, archive_old=name == "ml/training",
-                           pulls_per_day=rng.uniform(20, 200), model_gb=model_gb))
+                           pulls_per_day=rng.uniform(3, 12), model_gb=model_gb))
     return specs
 
 

@@ -199,7 +199,7 @@ def test_replicated_repositories_hold_the_same_images(org):
 def test_traffic_profile_is_valid_and_has_internet_and_cross_region(org, tmp_path):
     profile = load_traffic(org.write_traffic(tmp_path / "traffic.toml"))
     text = org.traffic_profile
-    assert "internet = 1.0" in text and "cross_region = 0.35" in text
+    assert "internet = 1.0" in text and "cross_region = 0.2" in text
     assert profile is not None
 
 
