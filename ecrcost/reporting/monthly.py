@@ -232,7 +232,7 @@ class _Context:
 
     def __init__(self, snap: Snapshot, base: Snapshot | None, traffic: Any, prices: Any, scope: str,
                  free_tier: bool, users: int | None, top: int) -> None:
-        from ..pricing.model import as_catalog, costs
+        from ..pricing.model import as_catalog, costs, summarise
         from ..traffic import as_traffic
 
         catalog = as_catalog(prices)  # read the catalog and the profile once for every stage
@@ -245,9 +245,10 @@ class _Context:
             return costs(s, by=by, scope=scope, traffic=traffic, prices=catalog, free_tier=free_tier)
 
         self.by_repo = cost(snap, "repository")
-        self.by_account = cost(snap, "account")
-        self.by_region = cost(snap, "region")
-        self.total = cost(snap, "total")
+        # the same sums `costs(by=...)` makes, without pricing the snapshot three more times
+        self.by_account = summarise(self.by_repo, "account")
+        self.by_region = summarise(self.by_repo, "region")
+        self.total = summarise(self.by_repo, "total")
         self.base_by_repo = cost(base, "repository") if base is not None else None
         self.images = image_storage(snap, scope)
         self.method = self.by_repo.attrs.get("method")
@@ -272,6 +273,7 @@ def _summary(ctx: _Context) -> Section:
         "total_usd": _total(ctx, "total_usd"),
         "storage_usd": _total(ctx, "storage_usd"),
         "egress_usd": _total(ctx, "egress_usd"),
+        "replication_usd": _total(ctx, "replication_usd") if "replication_usd" in r.columns else np.nan,
         "naive_bytes": naive,
         "unique_bytes": unique,
         "overcount_bytes": naive - unique,
@@ -286,9 +288,13 @@ def _summary(ctx: _Context) -> Section:
     if np.isnan(row["egress_usd"]):
         paras.append(f"Monthly run-rate: {format_usd(row['storage_usd'])} for storage; egress is unknown "
                      "without a traffic profile (--traffic), so the total is n/a.")
+        if row["replication_usd"] and not np.isnan(row["replication_usd"]):
+            paras.append(f"Replication: {format_usd(row['replication_usd'])}.")
     else:
+        repl = row["replication_usd"]
         paras.append(f"Monthly run-rate: {format_usd(row['total_usd'])} = {format_usd(row['storage_usd'])} "
-                     f"storage + {format_usd(row['egress_usd'])} egress.")
+                     f"storage + {format_usd(row['egress_usd'])} egress"
+                     + (f" + {format_usd(repl)} replication." if repl and not np.isnan(repl) else "."))
     if not np.isnan(row["overcount_bytes"]):
         paras.append(f"Summing imageSizeInBytes (what the console and most tools do) gives "
                      f"{format_bytes(naive)}; the deduplicated layers actually stored come to "
@@ -304,7 +310,7 @@ def _summary(ctx: _Context) -> Section:
                    [Table("summary", "Key figures", df, vertical=True)])
 
 
-_COST_COLS = ["images", "unique_bytes", "storage_usd", "pulls", "egress_usd", "total_usd"]
+_COST_COLS = ["images", "unique_bytes", "storage_usd", "pulls", "egress_usd", "replication_usd", "total_usd"]
 
 
 def _money(ctx: _Context) -> Section:
@@ -323,7 +329,7 @@ def _money(ctx: _Context) -> Section:
     return Section("money", "Where the money goes", paras,
                    [_chart("cost_by_repository", "Top repositories by cost", ax)],
                    [Table("top_repositories", "By repository", repos, show=[*REPO_KEY, "images", "untagged_images",
-                          "naive_bytes", "unique_bytes", "storage_usd", "pulls", "egress_usd", "total_usd"]),
+                          "naive_bytes", "unique_bytes", "storage_usd", "pulls", "egress_usd", "replication_usd", "total_usd"]),
                     Table("by_account", "By account", _sorted(ctx.by_account[account], col)),
                     Table("by_region", "By region", _sorted(ctx.by_region[region], col))])
 
