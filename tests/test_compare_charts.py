@@ -103,3 +103,11 @@ def test_cost_vs_storage_unknown_registry_is_listed_not_drawn():
     assert "gar: n/a (unknown)" in labels
     gar = next(ln for ln in ax.get_lines() if ln.get_label() == "gar: n/a (unknown)")
     assert len(gar.get_xdata()) == 0
+
+
+def test_cost_vs_storage_from_nothing_stored():
+    ax = cost_vs_storage(W(stored_gb=0.0, stored_gb_global=0.0, largest_repository_gb=0.0), points=3)
+    gar = {ln.get_label(): ln for ln in ax.get_lines()}["gar"]
+    x, y = np.asarray(gar.get_xdata()), np.asarray(gar.get_ydata())
+    assert list(x) == [0.0, 5.0, 10.0]  # 0 to 10 GB when nothing is stored today
+    assert y[-1] == pytest.approx(9.5 * 0.10 + 36.0)

@@ -169,3 +169,19 @@ def test_cli_rejects_zero_users(snap_dir):
 def test_cli_help_ends_with_example():
     r = CliRunner().invoke(cli, ["compare", "--help"])
     assert r.exit_code == 0 and "Examples:" in r.output and "ecrcost compare snap --traffic" in r.output
+
+
+def test_empty_snapshot_compares():
+    df = compare(Snapshot.build())
+    w = df.attrs["workload"]
+    assert w["stored_gb"] == 0 and w["repositories"] == 0 and w["pushed_gb"] == 0
+    quay = df[df["registry"] == "quay"].set_index("plan")
+    assert quay.loc["Open Source", "cheapest"] and quay.loc["Open Source", "monthly_usd"] == 0
+    assert df.loc[df["registry"] == "ecr", "storage_usd"].iloc[0] == 0
+
+
+def test_users_must_be_positive(snap):
+    from ecrcost.errors import InputError
+
+    with pytest.raises(InputError, match="users"):
+        workload(snap, users=0)

@@ -132,7 +132,7 @@ def test_artifactory_overage_tiers(plans, stored, pulled, pushed, pro, enterpris
 
 
 def test_artifactory_unknown_without_traffic(plans):
-    df = priced(plans, W(stored_gb_global=10, pulled_gb=math.nan), "artifactory")
+    df = priced(plans, W(stored_gb_global=10, pulled_gb=math.nan, traffic_given=False), "artifactory")
     assert math.isnan(df.loc["Pro", "monthly_usd"]) and math.isnan(df.loc["Pro", "transfer_usd"])
     assert "--traffic" in df.loc["Pro", "notes"]
     assert best(df) == "Pro"  # judged on the plan fee alone, and the note says so
@@ -155,9 +155,12 @@ def test_gar_egress_known_then_unknown(plans):
     beyond = priced(plans, W(pulled_gb=2000), "gar").loc["Standard"]  # past the captured 1 TB tier
     assert math.isnan(beyond["transfer_usd"]) and math.isnan(beyond["monthly_usd"])
     assert "not known" in beyond["notes"]
-    unknown = priced(plans, W(stored_gb=0.5, pulled_gb=math.nan), "gar").loc["Standard"]
+    unknown = priced(plans, W(stored_gb=0.5, pulled_gb=math.nan, traffic_given=False), "gar").loc["Standard"]
     assert math.isnan(unknown["monthly_usd"]) and unknown["storage_usd"] == 0
     assert "--traffic" in unknown["notes"] and "$0.12/GB" in unknown["notes"]
+    # a traffic profile was given, yet some repository's pulled GB is unknown: say that instead
+    partial = priced(plans, W(pulled_gb=math.nan, traffic_given=True), "gar").loc["Standard"]
+    assert "--traffic" not in partial["notes"] and "(pulled GB/month unknown)" in partial["notes"]
 
 
 # ---- Docker Hub: seats, private repositories, pull limits; storage not enforced ---------------

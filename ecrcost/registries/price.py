@@ -19,6 +19,7 @@ from ..pricing.tiers import split_tiers
 from .plans import DAYS_PER_MONTH, RATE_ITEMS, REGISTRIES, weakest
 from .workload import DEFAULT_USERS, Workload
 
+TRANSFER_QUANTITIES = ("pulled_gb", "internet_gb", "consumption_gb")
 PRICED_COLUMNS = [
     "registry", "plan", "monthly_usd", "storage_usd", "transfer_usd", "base_usd", "fits", "fit_reason",
     "unbilled_usd", "storage_gb", "transfer_gb", "confidence", "notes", "price_date",
@@ -125,7 +126,12 @@ def price_plan(rows: list[Row] | pd.DataFrame, w: Workload) -> dict[str, Any]:
         if not nonzero and item != "unbilled" and ladder[0]["notes"]:
             notes.append(ladder[0]["notes"])  # why it costs nothing ("currently free", ...)
         if math.isnan(usd) and nonzero:
-            why = "without a traffic profile (--traffic)" if math.isnan(q) else "(a tier's price is not known)"
+            if not math.isnan(q):
+                why = "(a tier's price is not known)"
+            elif not w.traffic_given and qname in TRANSFER_QUANTITIES:
+                why = "without a traffic profile (--traffic)"
+            else:
+                why = f"({label} unknown)"
             notes.append(f"{item} cost unknown {why}: {label} at {text}")
         if item == "consumption":
             _split_consumption(usd, w, sums, gb)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ..snapshot import Snapshot
 from ..storage import image_blob_edges, repository_storage
 from .plans import DAYS_PER_MONTH
@@ -96,6 +97,13 @@ class Workload:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
+    def with_stored(self, gb: float) -> Workload:
+        """The same workload storing `gb` GB (per repository); the registry-wide figure and the
+        largest repository scale in proportion (all equal to `gb` when today's storage is 0 or unknown)."""
+        if self.stored_gb > 0:
+            return self.scaled(gb / self.stored_gb)
+        return dataclasses.replace(self, stored_gb=gb, stored_gb_global=gb, largest_repository_gb=gb)
+
     def to_dict(self) -> dict[str, Any]:
         """Every field plus pulls_per_hour and consumption_gb."""
         d = dataclasses.asdict(self)
@@ -118,15 +126,16 @@ def workload(snapshot: Snapshot, traffic: Any = None, users: int | None = None) 
     stored = rs["unique_bytes"].sum(skipna=False) / GB if len(rs) else 0.0
     largest = rs["unique_bytes"].max(skipna=False) / GB if len(rs) else 0.0
     if users is not None and (int(users) != users or users < 1):
-        raise ValueError(f"users must be a positive whole number, not {users!r}")
+        raise InputError(f"users must be a positive whole number, not {users!r}")
     flows = _flows(snapshot, traffic)
+    edges = image_blob_edges(snapshot)
     return Workload(
         stored_gb=float(stored),
-        stored_gb_global=global_unique_bytes(snapshot) / GB,
+        stored_gb_global=global_unique_bytes(snapshot, edges) / GB,
         largest_repository_gb=float(largest),
         repositories=len(rs),
         users=int(users) if users is not None else DEFAULT_USERS,
-        pushed_gb=pushed_bytes_per_month(snapshot) / GB,
+        pushed_gb=pushed_bytes_per_month(snapshot, edges) / GB,
         users_given=users is not None,
         traffic_given=traffic is not None,
         **flows,
@@ -155,18 +164,18 @@ def _stand_ins(snapshot: Snapshot, edges: pd.DataFrame) -> pd.Series:
     return pd.Series(np.where(has_blobs, 0.0, naive))
 
 
-def global_unique_bytes(snapshot: Snapshot) -> float:
+def global_unique_bytes(snapshot: Snapshot, edges: pd.DataFrame | None = None) -> float:
     """Bytes of the distinct blobs of the whole snapshot (every account and region), each once.
 
     An image whose blobs are unknown counts with its reported size (as in `repository_storage`);
-    NaN if that size is unknown too.
+    NaN if that size is unknown too. `edges`: `image_blob_edges(snapshot)` if already computed.
     """
-    edges = image_blob_edges(snapshot)
+    edges = image_blob_edges(snapshot) if edges is None else edges
     distinct = float(edges.drop_duplicates("blob")["size_bytes"].sum())
     return distinct + float(_stand_ins(snapshot, edges).sum(skipna=False))
 
 
-def pushed_bytes_per_month(snapshot: Snapshot) -> float:
+def pushed_bytes_per_month(snapshot: Snapshot, edges: pd.DataFrame | None = None) -> float:
     """Bytes of blobs first pushed in the 365/12 days before the snapshot (uploads per month).
 
     A blob counts once, at the earliest push of any image of the snapshot referencing it; blobs of
@@ -177,8 +186,8 @@ def pushed_bytes_per_month(snapshot: Snapshot) -> float:
         return 0.0
     since = snapshot.collected_at - pd.Timedelta(days=DAYS_PER_MONTH)
     pushed = imgs["pushed_at"].reset_index(drop=True)
-    edges = image_blob_edges(snapshot)
-    edges["pushed_at"] = pushed.to_numpy()[edges["image"].to_numpy()]
+    edges = image_blob_edges(snapshot) if edges is None else edges
+    edges = edges.assign(pushed_at=pushed.to_numpy()[edges["image"].to_numpy()])
     first = edges.groupby("blob").agg(size_bytes=("size_bytes", "max"), first=("pushed_at", "min"))
     recent = float(first.loc[first["first"] >= since, "size_bytes"].sum())
     stand_in = _stand_ins(snapshot, edges)

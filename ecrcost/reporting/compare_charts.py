@@ -84,11 +84,12 @@ def cost_vs_storage(source: Snapshot | Workload | pd.DataFrame | str | os.PathLi
         w = Workload.from_dict(compare_df.attrs["workload"])
     plan_rows = plans if isinstance(plans, pd.DataFrame) else load_plans(plans)
     plan_rows = compile_plans(plan_rows[plan_rows["registry"] != "ecr"])
-    today = w.stored_gb if w.stored_gb > 0 else 1.0
+    known = not math.isnan(w.stored_gb)
+    today = w.stored_gb if known and w.stored_gb > 0 else 1.0
     xs = np.linspace(0.0, today * max_factor, points)
     curves: dict[str, np.ndarray] = {}
     for i, x in enumerate(xs):
-        for registry, cost in _cheapest_costs(plan_rows, w.scaled(x / today if w.stored_gb > 0 else x)).items():
+        for registry, cost in _cheapest_costs(plan_rows, w.with_stored(x)).items():
             curves.setdefault(registry, np.full(len(xs), np.nan))[i] = cost
     now = _cheapest_costs(plan_rows, w)
     ecr = compare_df[compare_df["registry"] == "ecr"] if compare_df is not None else None
@@ -107,8 +108,10 @@ def cost_vs_storage(source: Snapshot | Workload | pd.DataFrame | str | os.PathLi
         ax.plot(xs, y, color=colours[registry], label=registry, linewidth=2.2 if registry == "ecr" else 1.4)
         if not math.isnan(now.get(registry, math.nan)):
             ax.plot([w.stored_gb], [now[registry]], marker="o", color=colours[registry])
-    ax.axvline(w.stored_gb, color="#555555", linestyle="--", linewidth=1,
-               label=f"today: {w.stored_gb:,.2f} GB")
+    if known:
+        ax.axvline(w.stored_gb, color="#555555", linestyle="--", linewidth=1, label=f"today: {w.stored_gb:,.2f} GB")
+    else:
+        ax.plot([], [], color="#555555", linestyle="--", label="today: stored GB unknown")
     ax.set_xlabel(f"stored {GB_LABEL}, layers deduplicated per repository")
     ax.set_ylabel(f"cheapest fitting plan, {USD_LABEL}")
     ax.set_xlim(0, xs[-1])
