@@ -109,6 +109,25 @@ def emulator() -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def isolated_emulator() -> Iterator[None]:
+    """EMULATOR SET-UP: keep the user's AWS configuration out of the embedded moto.
+
+    moto lists regions with a default boto3 Session, which fails when AWS_PROFILE names a profile
+    this machine does not have (moto issue #5469). While this context is active moto uses a
+    session that reads no profile (`demo_session`); the original is restored on exit.
+    """
+    from moto.core.base_backend import AccountSpecificBackend
+
+    original = AccountSpecificBackend.__dict__["get_session"]
+    session = demo_session()
+    AccountSpecificBackend.get_session = classmethod(lambda cls: session)  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        AccountSpecificBackend.get_session = original  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
 def real_ecr_behaviour() -> Iterator[None]:
     """EMULATOR SET-UP, NOT PRODUCT CODE: make the embedded moto report what real ECR reports.
 
@@ -201,14 +220,19 @@ def seed_emulator(org: Organization) -> dict[str, int]:
 def demo_session() -> Any:
     """A boto3 Session with throwaway credentials for the emulator only.
 
-    It ignores the user's profile, credential files and environment credentials, and nothing is
-    written anywhere: the keys live in this object alone.
+    It reads no profile, no config or credentials file and no AWS_* variable (the session
+    variables point nowhere), and nothing is written anywhere: the keys live in this object alone.
     """
     import boto3
     import botocore.session
 
-    core = botocore.session.Session()
-    core.set_config_variable("profile", None)
+    nowhere = {
+        "profile": (None, None, None, None),
+        "config_file": (None, None, os.devnull, None),
+        "credentials_file": (None, None, os.devnull, None),
+        "ignore_configured_endpoint_urls": (None, None, True, None),
+    }
+    core = botocore.session.Session(session_vars=nowhere)
     core.set_config_variable("region", DEMO_REGION)
     core.set_credentials("ecrcost-demo", "ecrcost-demo")
     return boto3.Session(botocore_session=core)
@@ -251,7 +275,7 @@ def run_demo(out: str | os.PathLike[str] = DEFAULT_OUT, size: str = "default", s
 
     org = synthetic_organization(size, seed=seed, now=datetime.now(UTC))
     lap("generate")
-    with emulator() as url, real_ecr_behaviour():
+    with isolated_emulator(), emulator() as url, real_ecr_behaviour():
         counts = seed_emulator(org)
         say(f"Emulator at {url}: seeded {counts['repositories']} repositories, {counts['images']:,} images, "
             f"{len(org.accounts)} accounts x {len(org.regions)} regions.")
