@@ -185,3 +185,14 @@ def test_users_must_be_positive(snap):
 
     with pytest.raises(InputError, match="users"):
         workload(snap, users=0)
+
+
+def test_ecr_replication_joins_storage_and_transfer(snap, traffic_file):
+    snap.meta["registries"] = [{"account_id": A, "region": R, "replication_rules": [
+        {"destinations": [{"region": "eu-west-1", "registryId": A}]}]}]
+    ecr = compare(snap, traffic=traffic_file).set_index("registry").loc["ecr"]
+    total = costs(snap, by="total", traffic=traffic_file).iloc[0]
+    assert total["replication_usd"] > 0
+    assert ecr["monthly_usd"] == pytest.approx(total["total_usd"])
+    assert ecr["storage_usd"] + ecr["transfer_usd"] == pytest.approx(total["total_usd"])
+    assert ecr["storage_usd"] > total["storage_usd"] and "includes replication" in ecr["notes"]

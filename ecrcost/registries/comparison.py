@@ -66,14 +66,22 @@ def ecr_row(snap: Snapshot, w: Workload, traffic: Any, prices: Any) -> tuple[dic
     method = dict(total.attrs.get("method", {}))
     items = line_items(snap, traffic=traffic, prices=prices)
     confidence = weakest(items["confidence"].dropna())
+    replication = {k: float(items.loc[items["item"] == f"replication {k}", "usd"].sum(skipna=False))
+                   for k in ("storage", "transfer")}
     if len(total):
         t = total.iloc[0]
-        storage, transfer, monthly = float(t["storage_usd"]), float(t["egress_usd"]), float(t["total_usd"])
+        # replication (destination storage, inter-region transfer) joins storage and transfer
+        storage = float(t["storage_usd"]) + replication["storage"]
+        transfer = float(t["egress_usd"]) + replication["transfer"]
+        monthly = float(t["total_usd"])
         flags = list(t["flags"])
     else:  # a snapshot without repositories stores nothing; transfer still needs a profile
         storage, transfer, flags = 0.0, (0.0 if traffic is not None else math.nan), []
         monthly = storage + transfer
     notes = [f"storage on stored GB (deduplicated per repository): {w.stored_gb:,.2f} GB at the ECR catalog price"]
+    if replication["storage"] or replication["transfer"]:
+        notes.append(f"includes replication: ${replication['storage']:,.2f} destination storage, "
+                     f"${replication['transfer']:,.2f} inter-region transfer")
     if traffic is None and not any("egress" in f for f in flags):
         notes.append("egress cost unknown without a traffic profile (--traffic); same-region pulls are free, "
                      "cross-region and internet pulls at the source region's internet rates")
