@@ -196,3 +196,13 @@ def test_ecr_replication_joins_storage_and_transfer(snap, traffic_file):
     assert ecr["monthly_usd"] == pytest.approx(total["total_usd"])
     assert ecr["storage_usd"] + ecr["transfer_usd"] == pytest.approx(total["total_usd"])
     assert ecr["storage_usd"] > total["storage_usd"] and "includes replication" in ecr["notes"]
+
+
+def test_user_plan_file_without_ecr_still_has_the_ecr_row(snap, tmp_path):
+    f = tmp_path / "plans.csv"
+    f.write_text("registry,plan,item,quantity,tier_start,tier_end,block,value,unit,source_url,source_date,"
+                 "read_date,confidence,notes\n"
+                 "quay,Negotiated,fee,,,,,99,USD/month,https://example.com/contract,2026-10,2026-11-28,high,our deal\n")
+    df = compare(snap, plans=str(f))
+    assert list(df["registry"]) == ["ecr", "quay"]
+    assert df.loc[1, "monthly_usd"] == 99 and df.loc[1, "cheapest"] and "our deal" in df.loc[1, "notes"]

@@ -39,19 +39,19 @@ def compare(snapshot: Snapshot | str | os.PathLike[str], traffic: Any = None, us
     `DEFAULT_USERS`). `prices`: the ECR price catalog (or path) for the ECR row. `plans`: a plan
     file path or `load_plans` frame (default: the bundled plans).
 
-    Returns COMPARE_COLUMNS, registries in REGISTRIES order; ``.attrs["workload"]`` is the priced
-    `Workload` as a dict and ``.attrs["method"]`` the ECR cost model's rules.
+    Returns COMPARE_COLUMNS, registries in REGISTRIES order, ECR (plan "private", from
+    `ecrcost.costs`) always first; ``.attrs["workload"]`` is the priced `Workload` as a dict and
+    ``.attrs["method"]`` the ECR cost model's rules. ``price_date`` is the oldest source date of
+    the prices behind a row (ECR: the price catalog's date).
     """
     snap = snapshot if isinstance(snapshot, Snapshot) else load_snapshot(snapshot)
     profile = as_traffic(traffic)
     plan_rows = plans if isinstance(plans, pd.DataFrame) else load_plans(plans)
     w = workload(snap, profile, users)
-    priced = price_plans(plan_rows, w)
+    priced = price_plans(plan_rows[plan_rows["registry"] != "ecr"], w)
     ecr, method = ecr_row(snap, w, profile, prices)
-    is_ecr = priced["registry"] == "ecr"
-    if is_ecr.any():
-        priced = priced.copy()
-        priced.loc[is_ecr, list(ecr)] = pd.DataFrame([ecr] * int(is_ecr.sum()), index=priced.index[is_ecr])
+    # ECR is always there (from the cost model, whatever the plan file holds), first
+    priced = pd.concat([pd.DataFrame([{"registry": "ecr", "plan": "private", **ecr}]), priced], ignore_index=True)
     out = cheapest(priced)
     out.attrs["workload"] = w.to_dict()
     out.attrs["method"] = method
