@@ -247,9 +247,9 @@ def test_ladder_packs_round_up(q, usd):
 
 
 def test_ladder_unknown_price_and_quantity():
-    ladder = _ladder((0, 100, 0.1), (100, math.inf, math.nan), unit="USD/GB")
-    assert ladder_cost(100, ladder)[0] == pytest.approx(10)
-    assert math.isnan(ladder_cost(100.5, ladder)[0])
+    ladder = _ladder((0, 1024, 0.12), (1024, math.inf, math.nan), unit="USD/GB")
+    assert ladder_cost(1024, ladder)[0] == pytest.approx(122.88)
+    assert math.isnan(ladder_cost(1025, ladder)[0])
     assert math.isnan(ladder_cost(math.nan, ladder)[0])
     assert ladder_cost(math.nan, _ladder((0, math.inf, 0)))[0] == 0  # free whatever the quantity
     assert ladder_cost(2, _ladder((0, math.inf, 0.003), unit="USD/GB-day"))[0] == pytest.approx(2 * 0.003 * DAYS)

@@ -53,6 +53,14 @@ def ladder_cost(quantity: float, ladder: list[Row]) -> tuple[float, list[bool]]:
     Returns (usd, used) where `used` marks the tiers the quantity reaches (the first tier always).
     NaN usd when the quantity is unknown and some rate is not zero, or when the quantity reaches a
     tier whose price is unknown. A tier with a `block` bills its part rounded up to whole blocks.
+    Worked examples (tests/test_registries.py runs them):
+
+    - GAR storage, $0 to 0.5 GB then $0.10/GB-month: 0.5 GB -> $0; 1.5 GB -> $0.10.
+    - ACR Basic storage, $0 to 10 GB then $0.003/GB-day: 11 GB -> 1 x 0.003 x 365/12 = $0.09125.
+    - GitLab Free packs, $0 to 10 GB then $0.5/GB-month in 10 GB blocks: 10 GB -> $0;
+      10.1 GB -> one pack, $5; 20.5 GB -> two packs, $10.
+    - A tier whose price is unknown: $0.12/GB to 1,024 GB, then unknown: 1,024 GB -> $122.88;
+      1,025 GB -> NaN. An unknown quantity -> NaN, unless every rate is 0 (then $0).
     """
     rates = [monthly_rate(t["value"], t["unit"]) for t in ladder]
     if math.isnan(quantity):
@@ -94,35 +102,54 @@ def price_plan(rows: list[Row] | pd.DataFrame, w: Workload) -> dict[str, Any]:
     """Price one plan (its plan-file rows) for workload `w`; a dict with PRICED_COLUMNS."""
     if isinstance(rows, pd.DataFrame):
         rows = rows.to_dict("records")
-    registry, plan = rows[0]["registry"], rows[0]["plan"]
     notes: list[str] = []
-    used: list[Row] = []
+    used: list[Row] = []  # the figures behind the price (for confidence and price_date)
+    base = _fee(rows, w, notes, used)
+    sums, gb = _rates(rows, w, notes, used)
+    fits, reasons = _limits(rows, w, notes, used)
+    for r in used:
+        if r["confidence"] == "low" and r["notes"] and r["notes"] not in notes:
+            notes.append(f"low confidence: {r['notes']}")
+    dates = [r["source_date"] for r in used if r["source_date"]] or [r["read_date"] for r in used]
+    return {
+        "registry": rows[0]["registry"], "plan": rows[0]["plan"],
+        "monthly_usd": base + sums["storage"] + sums["transfer"], "storage_usd": sums["storage"],
+        "transfer_usd": sums["transfer"], "base_usd": base, "fits": fits, "fit_reason": "; ".join(reasons),
+        "unbilled_usd": sums["unbilled"], "storage_gb": gb["storage"], "transfer_gb": gb["transfer"],
+        "confidence": weakest(r["confidence"] for r in used), "notes": "; ".join(dict.fromkeys(notes)),
+        "price_date": min(dates),
+    }
 
+
+def _fee(rows: list[Row], w: Workload, notes: list[str], used: list[Row]) -> float:
+    """The plan fee per month (x seats for a per-user fee)."""
     fee = next(r for r in rows if r["item"] == "fee")
-    seats = w.users if fee["unit"] == "USD/user-month" else 1
-    base = monthly_rate(fee["value"], fee["unit"]) * seats
     used.append(fee)
     if fee["notes"]:
         notes.append(fee["notes"])
-    if fee["unit"] == "USD/user-month":
-        default = not w.users_given and w.users == DEFAULT_USERS
-        notes.append(f"{w.users} seat(s){' (default; set --users N)' if default else ''}")
+    if fee["unit"] != "USD/user-month":
+        return monthly_rate(fee["value"], fee["unit"])
+    default = not w.users_given and w.users == DEFAULT_USERS
+    notes.append(f"{w.users} seat(s){' (default; set --users N)' if default else ''}")
+    return fee["value"] * w.users
 
+
+def _rates(rows: list[Row], w: Workload, notes: list[str],
+           used: list[Row]) -> tuple[dict[str, float], dict[str, float]]:
+    """USD per month by bucket (storage, transfer, unbilled) and the GB priced (storage, transfer)."""
     sums = {"storage": 0.0, "transfer": 0.0, "unbilled": 0.0}
-    gb: dict[str, float] = {"storage": math.nan, "transfer": math.nan}
+    gb = {"storage": math.nan, "transfer": math.nan}
     ladders: dict[tuple[str, str], list[Row]] = {}
     for r in rows:
         if r["item"] in RATE_ITEMS:
             ladders.setdefault((r["item"], r["quantity"]), []).append(r)
     for (item, qname), ladder in ladders.items():
         ladder.sort(key=lambda t: t["tier_start"])
-        q = w.quantity(qname)
-        label = LABELS.get(qname, qname)
+        q, label, text = w.quantity(qname), LABELS.get(qname, qname), describe(ladder)
         usd, reached = ladder_cost(q, ladder)
         if item != "unbilled":
             used += [t for t, u in zip(ladder, reached, strict=True) if u]
         nonzero = any(t["value"] != 0 for t in ladder)  # an unknown (NaN) price is not zero
-        text = describe(ladder)
         if not nonzero and item != "unbilled" and ladder[0]["notes"]:
             notes.append(ladder[0]["notes"])  # why it costs nothing ("currently free", ...)
         if math.isnan(usd) and nonzero:
@@ -137,24 +164,27 @@ def price_plan(rows: list[Row] | pd.DataFrame, w: Workload) -> dict[str, Any]:
             _split_consumption(usd, w, sums, gb)
             notes.append(f"JFrog consumption = stored {w.stored_gb_global:,.2f} GB (each distinct blob once) "
                          f"+ downloads + uploads, at {text}")
-            continue
-        sums[item] += usd
-        if item == "unbilled":
+        elif item == "unbilled":
+            sums[item] += usd
             if nonzero and usd != 0:
                 notes.append(f"not charged today; if billed: +{_usd(usd)}/month ({label} at {text})")
-            continue
-        gb[item] = q if math.isnan(gb[item]) else gb[item]
-        if item == "storage" and nonzero:
-            notes.append(f"storage on {label}: {q:,.2f} GB")
-        if item == "transfer" and nonzero and qname == "pulled_gb":
-            notes.append("every pulled GB leaves this registry's network (consumers stay where they are)")
+        else:
+            sums[item] += usd
+            gb[item] = q if math.isnan(gb[item]) else gb[item]
+            if item == "storage" and nonzero:
+                notes.append(f"storage on {label}: {q:,.2f} GB")
+            if item == "transfer" and nonzero and qname == "pulled_gb":
+                notes.append("every pulled GB leaves this registry's network (consumers stay where they are)")
+    return sums, gb
 
+
+def _limits(rows: list[Row], w: Workload, notes: list[str], used: list[Row]) -> tuple[bool, list[str]]:
+    """Whether every limit holds, and why not; notes for fair-use inclusions and unknown quantities."""
     fits, reasons = True, []
     for r in rows:
         if r["item"] not in ("limit", "fair_use"):
             continue
-        q = w.quantity(r["quantity"])
-        label = LABELS.get(r["quantity"], r["quantity"])
+        q, label = w.quantity(r["quantity"]), LABELS.get(r["quantity"], r["quantity"])
         if r["item"] == "limit":
             used.append(r)
         if math.isnan(q):
@@ -166,18 +196,7 @@ def price_plan(rows: list[Row] | pd.DataFrame, w: Workload) -> dict[str, Any]:
             notes.append(f"{label} {q:,.0f} above the included {r['value']:,g}: {r['notes']}")
         elif r["item"] == "fair_use" and r["notes"]:
             notes.append(r["notes"])
-
-    for r in used:
-        if r["confidence"] == "low" and r["notes"] and r["notes"] not in notes:
-            notes.append(f"low confidence: {r['notes']}")
-    dates = [r["source_date"] for r in used if r["source_date"]] or [r["read_date"] for r in used]
-    return {
-        "registry": registry, "plan": plan, "monthly_usd": base + sums["storage"] + sums["transfer"],
-        "storage_usd": sums["storage"], "transfer_usd": sums["transfer"], "base_usd": base, "fits": fits,
-        "fit_reason": "; ".join(reasons), "unbilled_usd": sums["unbilled"], "storage_gb": gb["storage"],
-        "transfer_gb": gb["transfer"], "confidence": weakest(r["confidence"] for r in used),
-        "notes": "; ".join(dict.fromkeys(notes)), "price_date": min(dates),
-    }
+    return fits, reasons
 
 
 def _split_consumption(usd: float, w: Workload, sums: dict[str, float], gb: dict[str, float]) -> None:
