@@ -206,3 +206,28 @@ def test_user_plan_file_without_ecr_still_has_the_ecr_row(snap, tmp_path):
     df = compare(snap, plans=str(f))
     assert list(df["registry"]) == ["ecr", "quay"]
     assert df.loc[1, "monthly_usd"] == 99 and df.loc[1, "cheapest"] and "our deal" in df.loc[1, "notes"]
+
+
+def test_prices_option_reaches_the_ecr_row(snap_dir, tmp_path):
+    from ecrcost.pricing.catalog import bundled_catalog_path
+
+    text = bundled_catalog_path().read_text()
+    old = "aws,AmazonECR,us-east-1,storage,STANDARD,0,,GB-Mo,0.10,"
+    assert old in text
+    mine = tmp_path / "prices.csv"
+    mine.write_text(text.replace(old, "aws,AmazonECR,us-east-1,storage,STANDARD,0,,GB-Mo,0.20,"))
+    rows = {}
+    for args in ([], ["--prices", str(mine)]):
+        r = CliRunner().invoke(cli, ["compare", snap_dir, "--format", "json", *args])
+        assert r.exit_code == 0, r.output
+        rows[bool(args)] = next(x for x in json.loads(r.stdout) if x["registry"] == "ecr")
+    assert rows[True]["storage_usd"] == pytest.approx(2 * rows[False]["storage_usd"])
+
+
+def test_partial_snapshot_exits_3_with_output(tmp_path, snap):
+    snap.meta["targets"].append({"account_id": A, "region": "eu-west-1", "status": "failed", "error": "AccessDenied"})
+    path = snap.write(tmp_path / "partial")
+    r = CliRunner().invoke(cli, ["compare", str(path), "--format", "json"])
+    assert r.exit_code == 3
+    assert len(json.loads(r.stdout)) == load_plans().groupby(["registry", "plan"]).ngroups
+    assert "AccessDenied" in r.stderr
