@@ -109,7 +109,7 @@ class Aws:
         )
         self.calls: Counter[tuple[str, str]] = Counter()
         self._lock = threading.RLock()
-        self._clients: dict[tuple[str, str, str | None], Any] = {}
+        self._clients: dict[tuple[str, str, str | None, int | None], Any] = {}
         self._role_sessions: dict[str, boto3.Session] = {}
 
     # ---- public ------------------------------------------------------------------------------
@@ -130,15 +130,23 @@ class Aws:
                 "environment variables or an instance role"
             )
 
-    def client(self, service: str, region: str, role_arn: str | None = None) -> Any:
-        """A read-only, counted client for `service` in `region` (as `role_arn` when given)."""
-        key = (service, region, role_arn)
+    def client(self, service: str, region: str, role_arn: str | None = None, *,
+               attempts: int | None = None) -> Any:
+        """A read-only, counted client for `service` in `region` (as `role_arn` when given).
+
+        `attempts` lowers the number of tries per call (first included) for probes of optional
+        operations an endpoint may not implement (an emulator answers those with retried 500s).
+        """
+        key = (service, region, role_arn, attempts)
         with self._lock:
             c = self._clients.get(key)
             if c is None:
                 session = self._role_session(role_arn, region) if role_arn else self.session
+                config = self.config
+                if attempts is not None:
+                    config = config.merge(Config(retries={"mode": "adaptive", "total_max_attempts": attempts}))
                 c = session.client(
-                    service, region_name=region, endpoint_url=self.endpoint_url, config=self.config
+                    service, region_name=region, endpoint_url=self.endpoint_url, config=config
                 )
                 c.meta.events.register("provide-client-params.*.*", _read_only_guard)
                 c.meta.events.register("before-call.*.*", self._count)

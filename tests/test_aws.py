@@ -57,6 +57,10 @@ def test_client_config_retries_and_pool(aws_env):
     assert cfg.retries["mode"] == "adaptive" and cfg.retries["total_max_attempts"] >= 3
     assert cfg.max_pool_connections >= 32
     assert Aws(workers=1).config.max_pool_connections >= 10
+    probe = aws.client("ecr", "eu-west-1", attempts=2)
+    assert probe is not aws.client("ecr", "eu-west-1")
+    assert probe.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 2}
+    assert probe.meta.config.max_pool_connections >= 32
 
 
 def test_endpoint_url_override_applies_to_every_service(aws_env):

@@ -142,8 +142,8 @@ def test_access_denied_in_one_region_exits_3_and_lists_what_is_missing(moto_aws,
 
     real_client = aws_mod.Aws.client
 
-    def client(self, service, region, role_arn=None):
-        c = real_client(self, service, region, role_arn)
+    def client(self, service, region, role_arn=None, **kw):
+        c = real_client(self, service, region, role_arn, **kw)
         if region == "eu-west-1" and service == "ecr":
             def deny(model, **kw):
                 raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "denied here"}}, model.name)
@@ -164,3 +164,20 @@ def test_access_denied_in_one_region_exits_3_and_lists_what_is_missing(moto_aws,
 def test_help_ends_with_an_example():
     res = CliRunner().invoke(cli, ["collect", "--help"])
     assert res.exit_code == 0 and "ecrcost collect --region us-east-1 --out snap" in res.output
+
+
+def test_library_call_with_roles_and_regions_over_http(server):
+    """The demo's path: ecrcost.collect(endpoint_url=..., regions=[...], role_arns=[...])."""
+    sts = boto3.client("sts", region_name=R, endpoint_url=server)
+    for account, region in (("111111111111", R), ("222222222222", "eu-west-1")):
+        c = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/seed", RoleSessionName="seed")["Credentials"]
+        ecr = boto3.client("ecr", region_name=region, endpoint_url=server, aws_access_key_id=c["AccessKeyId"],
+                           aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
+        ecr.create_repository(repositoryName=f"svc-{account[0]}")
+        push(ecr, f"svc-{account[0]}", image_manifest((f"c{account}", 1), [(f"l{account}", 10)]), "v1")
+    roles = ["arn:aws:iam::111111111111:role/reader", "arn:aws:iam::222222222222:role/reader"]
+    snap = ecrcost.collect(endpoint_url=server, regions=[R, "eu-west-1"], role_arns=roles, workers=4)
+    assert all(t["status"] == "ok" for t in snap.meta["targets"]) and len(snap.meta["targets"]) == 4
+    got = sorted(zip(snap.images["account_id"], snap.images["region"], snap.images["repository"], strict=True))
+    assert got == [("111111111111", R, "svc-1"), ("222222222222", "eu-west-1", "svc-2")]
+    assert len(snap.blobs) == 4

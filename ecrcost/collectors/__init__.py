@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.exceptions import NoCredentialsError
 
-from ..aws import Aws, describe_error
+from ..aws import Aws, describe_error, error_code
 from ..errors import AwsError, InputError, ReadOnlyViolation
 from ..snapshot import Snapshot, new_meta
 from ..targets import Target, resolve_targets
@@ -35,6 +35,15 @@ __all__ = ["collect"]
 
 #: CloudWatch keeps daily (period >= 1 h) datapoints for 455 days
 MAX_PULL_DAYS = 455
+
+#: images per manifest task: 10 BatchGetImage calls
+MANIFEST_CHUNK = 1000
+
+#: what ECR answers in an opt-in region the account has not enabled
+NOT_ENABLED = ("UnrecognizedClientException", "InvalidClientTokenId")
+
+#: tries per call for registry settings an endpoint may not implement (see Aws.client)
+PROBE_ATTEMPTS = 3
 
 #: progress callback: (tasks done, tasks known so far, description of the last task)
 Progress = Callable[[int, int, str], None]
@@ -225,7 +234,8 @@ class _Run:
             except Exception as e:  # noqa: BLE001 -- the whole target failed
                 with self.lock:
                     entry = self.targets[(t.account_id, t.region)]
-                    entry.update(status="failed", error=describe_error(e))
+                    hint = " (is this region enabled for the account?)" if error_code(e) in NOT_ENABLED else ""
+                    entry.update(status="failed", error=describe_error(e) + hint)
                     self.registries[(t.account_id, t.region)] = registry.unknown(t.account_id, t.region)
                 return []
             follow = [self.registry_task(t, client)]
@@ -238,7 +248,8 @@ class _Run:
 
     def registry_task(self, t: Target, client: Any) -> _Task:
         def run() -> list[_Task]:
-            reg, errors = registry.collect_registry(client, t.account_id, t.region)
+            probe = self.aws.client("ecr", t.region, t.role_arn, attempts=PROBE_ATTEMPTS)
+            reg, errors = registry.collect_registry(client, t.account_id, t.region, probe)
             with self.lock:
                 self.registries[(t.account_id, t.region)] = reg
             for err in errors:
@@ -267,22 +278,50 @@ class _Run:
                 raise
             except Exception as e:  # noqa: BLE001
                 errors.append(f"images: {describe_error(e)}")
-            if images and self.manifests:
-                try:
-                    self._manifests(t, client, name, [i["digest"] for i in images])
-                except ecr.RepositoryGone:
-                    raise
-                except Exception as e:  # noqa: BLE001
-                    errors.append(f"manifests: {describe_error(e)}")
             row["error"] = "; ".join(errors) or None
             with self.lock:
                 self.repositories.append(row)
                 self.images += images
             for err in errors:
                 self._problem(t, err, name)
-            return []
+            if not (images and self.manifests):
+                return []
+            digests = [i["digest"] for i in images]
+            listed = frozenset(digests)
+            return [self.manifest_task(t, client, row, digests[i : i + MANIFEST_CHUNK], listed)
+                    for i in range(0, len(digests), MANIFEST_CHUNK)]
 
         return _Task(f"{t.account_id} {t.region} {name}", lambda: self._guard(t, "repository", run, name))
+
+    def manifest_task(self, t: Target, client: Any, row: dict[str, Any], digests: list[str],
+                      listed: frozenset[str]) -> _Task:
+        """Manifests of up to MANIFEST_CHUNK images of one repository (so a big repository's
+        BatchGetImage calls spread over the workers)."""
+        name = row["repository"]
+
+        def run() -> list[_Task]:
+            try:
+                self._manifests(t, client, name, digests, listed)
+            except ecr.RepositoryGone:
+                self._drop_repository(t, name)
+                raise
+            except Exception as e:  # noqa: BLE001
+                error = f"manifests: {describe_error(e)}"
+                with self.lock:
+                    row["error"] = "; ".join(x for x in (row["error"], error) if x)
+                self._problem(t, error, name)
+            return []
+
+        return _Task(f"{t.account_id} {t.region} {name} manifests", lambda: self._guard(t, "manifests", run, name))
+
+    def _drop_repository(self, t: Target, name: str) -> None:
+        """Forget a repository found deleted after its rows were recorded."""
+        def other(r: dict[str, Any]) -> bool:
+            return (r["account_id"], r["region"], r["repository"]) != (t.account_id, t.region, name)
+
+        with self.lock:
+            self.repositories = [r for r in self.repositories if other(r)]
+            self.images = [i for i in self.images if other(i)]
 
     def pulls_task(self, t: Target, names: list[str]) -> _Task:
         def run() -> list[_Task]:
@@ -294,9 +333,11 @@ class _Run:
 
         return _Task(f"{t.account_id} {t.region} pulls", lambda: self._guard(t, "pulls", run))
 
-    def _manifests(self, t: Target, client: Any, repository: str, digests: list[str]) -> None:
+    def _manifests(self, t: Target, client: Any, repository: str, digests: list[str],
+                   listed: frozenset[str] = frozenset()) -> None:
         """Parse the manifests of `digests` and of their index children (cache first, then
-        BatchGetImage), into `self.parsed`."""
+        BatchGetImage), into `self.parsed`. Children in `listed` (images of the repository,
+        fetched by their own task) are left to that task."""
         pending = set(digests)
         for _depth in range(4):  # image -> index -> nested index: never deeper in practice
             with self.lock:
@@ -324,4 +365,4 @@ class _Run:
             if missing:
                 self._note(t, repository, f"{len(missing)} manifest(s) not found by BatchGetImage "
                            f"(deleted during collection?): {', '.join(sorted(missing)[:5])}")
-            pending = children
+            pending = children - listed

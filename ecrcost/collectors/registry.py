@@ -36,8 +36,14 @@ def unknown(account_id: str, region: str) -> dict[str, Any]:
             "registry_policy": UNKNOWN, "pull_through_cache_rules": UNKNOWN, "blob_mounting": UNKNOWN}
 
 
-def collect_registry(client: Any, account_id: str, region: str) -> tuple[dict[str, Any], list[str]]:
-    """(a `registries` entry of meta.json, errors worth reporting) for one account-region."""
+def collect_registry(client: Any, account_id: str, region: str,
+                     probe: Any = None) -> tuple[dict[str, Any], list[str]]:
+    """(a `registries` entry of meta.json, errors worth reporting) for one account-region.
+
+    `probe`: the client for the two operations some endpoints lack (pull-through cache rules,
+    account settings), typically one with fewer retries; default `client`.
+    """
+    probe = probe or client
     errors: list[str] = []
 
     def attempt(fn: Any, absent: str | None = None, absent_value: Any = None) -> Any:
@@ -62,12 +68,12 @@ def collect_registry(client: Any, account_id: str, region: str) -> tuple[dict[st
 
     def pull_through() -> Any:
         rules = []
-        for page in pages(client, "describe_pull_through_cache_rules", maxResults=1000):
+        for page in pages(probe, "describe_pull_through_cache_rules", maxResults=1000):
             rules += page.get("pullThroughCacheRules", [])
         return _jsonable(rules)
 
     def blob_mounting() -> Any:
-        value = call(client.get_account_setting, name="BLOB_MOUNTING").get("value")
+        value = call(probe.get_account_setting, name="BLOB_MOUNTING").get("value")
         return value if value in ("ENABLED", "DISABLED") else UNKNOWN
 
     entry = {
