@@ -466,8 +466,9 @@ def demo_command(out_dir: str, size: str, seed: int, force: bool) -> None:
     result = run_demo(out=out_dir, size=size, seed=seed, force=force, echo=click.echo)
     by_registry, cheapest = summary(result)
     echo_output(render(by_registry, title="Monthly ECR cost by account and region (1 GB = 2^30 bytes)"))
-    echo_output(render(cheapest, title="The same workload elsewhere (cheapest plan that fits, USD/month)"))
+    echo_output(render(cheapest, title="The same workload elsewhere: each registry's cheapest plan that fits (USD/month)"))
     click.echo(f"Report: {result.index_html}")
     click.echo(f"Snapshot: {result.snapshot_dir}  Traffic profile: {result.traffic_file}")
     click.echo(f"Try: ecrcost costs {result.snapshot_dir} --traffic {result.traffic_file}")
+    click.echo(f"     ecrcost compare {result.snapshot_dir} --traffic {result.traffic_file}  (plans, notes, sources)")
 

@@ -312,8 +312,8 @@ def run_demo(out: str | os.PathLike[str] = DEFAULT_OUT, size: str = "default", s
 
 def summary(result: DemoResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The tables `ecrcost demo` prints: the cost per account and region (naive vs deduplicated
-    bytes, storage, egress, total USD per month) and the cheapest plan of each registry that the
-    workload fits."""
+    bytes, storage, egress, total USD per month) and each registry's cheapest plan that the workload
+    fits (`ecrcost.registries.comparison.cheapest_per_registry`), cheapest first."""
     c = result.costs
     keys = ["account_id", "region"]
     sums = ["images", "untagged_images", "naive_bytes", "unique_bytes", "storage_usd", "egress_usd", "total_usd"]
@@ -323,8 +323,9 @@ def summary(result: DemoResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     for col in ("images", "untagged_images"):
         table[col] = table[col].astype("int64")
     table = table.rename(columns={"untagged_images": "untagged"})
-    cmp = result.comparison
-    cmp = cmp[cmp["fits"].fillna(True).astype(bool)]  # plans the workload fits (or may fit)
-    cheapest = (cmp.sort_values("monthly_usd", na_position="last").groupby("registry", sort=False).head(1)
-                [["registry", "plan", "monthly_usd", "fits"]].reset_index(drop=True))
+    from .registries.comparison import cheapest_per_registry
+
+    best = cheapest_per_registry(result.comparison)
+    cheapest = best.sort_values("monthly_usd", na_position="last", kind="stable")[
+        ["registry", "plan", "monthly_usd", "storage_usd", "transfer_usd", "base_usd"]].reset_index(drop=True)
     return table, cheapest
