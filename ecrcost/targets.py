@@ -16,11 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import botocore.session
+from botocore.exceptions import BotoCoreError, ClientError
 
-from .aws import Aws
-from .errors import TargetError
+from .aws import Aws, describe_error
+from .errors import AwsError, TargetError
 
 ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 ROLE_NAME = re.compile(r"^[\w+=,.@/-]{1,512}$")
@@ -111,7 +113,7 @@ def resolve_targets(
     aws: Aws | None = None,
     profile: str | None = None,
     endpoint_url: str | None = None,
-    session: object | None = None,
+    session: Any = None,
 ) -> list[Target]:
     """Account x region targets (see module docstring). Role ARNs and regions are validated
     before any network call; `TargetError` names the bad option."""
@@ -122,7 +124,7 @@ def resolve_targets(
     if role_arns and org_role:
         raise TargetError("--role-arn and --org-role cannot be combined")
     if aws is None:
-        aws = Aws(profile=profile, endpoint_url=endpoint_url, session=session)  # type: ignore[arg-type]
+        aws = Aws(profile=profile, endpoint_url=endpoint_url, session=session)
     region_list = resolve_regions(regions, all_regions=all_regions, default=aws.default_region)
     home = region_list[0]
     if role_arns:
@@ -141,15 +143,12 @@ def resolve_targets(
 
 def _own_account(aws: Aws, region: str) -> str:
     """The current credentials' account: STS, or the ECR registry id where there is no STS."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
     try:
         return aws.caller_account(region)
     except (ClientError, BotoCoreError) as sts_error:
         try:
             return aws.client("ecr", region).describe_registry()["registryId"]
         except (ClientError, BotoCoreError):
-            from .aws import describe_error
-            from .errors import AwsError
-
-            raise AwsError(f"cannot tell which account the credentials belong to: {describe_error(sts_error)}") from None
+            raise AwsError(
+                f"cannot tell which account the credentials belong to: {describe_error(sts_error)}"
+            ) from None

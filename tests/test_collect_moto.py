@@ -405,3 +405,10 @@ def test_progress_is_reported_until_every_task_is_done(ecr):
     ecrcost.collect(regions=[R], progress=lambda done, total, label: seen.append((done, total)))
     # 1 target + 1 registry + 3 repositories + 1 pulls task
     assert seen[-1] == (6, 6) and [d for d, _ in seen] == list(range(1, 7))
+
+
+def test_an_unusable_cache_directory_is_a_clear_error(ecr, tmp_path):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    with pytest.raises(ecrcost.InputError, match="--cache"):
+        ecrcost.collect(regions=[R], cache_dir=str(not_a_dir))

@@ -1,8 +1,9 @@
 """`collect()`: every account x region x repository -> one `Snapshot`.
 
 The run fans out over a thread pool (a futures -> task map): one task per account-region (list
-repositories), then one per repository (tags, policies, images, manifests), one for the registry
-settings and one for the CloudWatch pull counts of each account-region. `workers=1` runs the same tasks serially.
+repositories), then one per repository (tags, policies, images), one per 1000 of its images
+(manifests), one for the registry settings and one for the CloudWatch pull counts of each
+account-region. `workers=1` runs the same tasks serially.
 
 Failures are data: a target (account-region) whose role cannot be assumed or whose repositories
 cannot be listed is "failed"; one whose repository, pull-count or registry calls partly failed is
@@ -13,6 +14,7 @@ the target's `notes`. Only missing credentials or a read-only violation stop the
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -88,7 +90,10 @@ def collect(
                               org_role=org_role, aws=aws)
     aws.check_credentials()
     cache_path = (cache_dir or default_cache_dir()) if (use_cache and manifests) else None
-    cache = ManifestCache(cache_path)
+    try:
+        cache = ManifestCache(cache_path)
+    except (OSError, sqlite3.Error) as e:
+        raise InputError(f"--cache {cache_path}: cannot use it as the manifest cache ({e})") from None
     run = _Run(aws, cache, manifests=manifests, pull_days=pull_days, now=started)
     try:
         _schedule([run.target_task(t) for t in targets], workers, progress)
