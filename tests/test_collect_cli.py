@@ -181,3 +181,20 @@ def test_library_call_with_roles_and_regions_over_http(server):
     got = sorted(zip(snap.images["account_id"], snap.images["region"], snap.images["repository"], strict=True))
     assert got == [("111111111111", R, "svc-1"), ("222222222222", "eu-west-1", "svc-2")]
     assert len(snap.blobs) == 4
+
+
+def test_progress_bar_only_when_stderr_is_a_terminal(monkeypatch):
+    import sys
+
+    from ecrcost.cli import _collect_progress
+
+    monkeypatch.setattr(sys, "stderr", type("Pipe", (), {"isatty": lambda self: False, "write": print})())
+    with _collect_progress(quiet=False) as update:
+        assert update is None
+    monkeypatch.setattr(sys, "stderr", type("Tty", (), {"isatty": lambda self: True, "write": lambda self, s: None,
+                                                        "flush": lambda self: None})())
+    with _collect_progress(quiet=True) as update:
+        assert update is None
+    with _collect_progress(quiet=False) as update:
+        update(1, 3, "123456789012 us-east-1")
+        update(3, 3, "123456789012 us-east-1 app")
