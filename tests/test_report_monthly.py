@@ -212,12 +212,15 @@ def test_failed_targets_reported(tmp_path):
 
 
 def test_alternatives_section_present(rep):
-    s = rep.section("alternatives")
-    if s.placeholder:
-        assert "PLACEHOLDER" in s.paragraphs[0]
-    else:
-        assert {"alternatives", "alternatives_cheapest", "alternatives_dimensions"} <= set(rep.tables)
-        assert {"cost_by_registry", "cost_vs_storage"} <= set(rep.charts)
+    from ecrcost.registries import compare, dimensions
+
+    assert {"alternatives", "alternatives_cheapest", "alternatives_dimensions"} <= set(rep.tables)
+    assert {"cost_by_registry", "cost_vs_storage"} <= set(rep.charts)
+    expected = compare(build())  # the same table `ecrcost compare` prints
+    pd.testing.assert_frame_equal(rep["alternatives"], expected.reset_index(drop=True))
+    assert list(rep["alternatives_dimensions"]["registry"]) == list(dimensions(expected)["registry"])
+    cheapest = rep["alternatives_cheapest"]
+    assert cheapest["cheapest"].all() and cheapest["registry"].is_unique
 
 
 def test_method_states_units_scope_and_catalog(rep):

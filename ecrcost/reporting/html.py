@@ -51,8 +51,7 @@ def stylesheet() -> str:
 
 def section_html(s: Section) -> str:
     """One report section as an HTML <section>."""
-    cls = ' class="placeholder"' if s.placeholder else ""
-    parts = [f'<section id="{escape(s.id, quote=True)}"{cls}>',
+    parts = [f'<section id="{escape(s.id, quote=True)}">',
              f"<h2>{escape(s.title)}</h2>"]
     parts += [f"<p>{escape(p)}</p>" for p in s.paragraphs]
     parts += [f'<figure>{png_img(c.png, c.title)}<figcaption>{escape(c.title)}</figcaption></figure>'

@@ -81,7 +81,6 @@ class Section:
     paragraphs: list[str] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
-    placeholder: bool = False
 
 
 @dataclass
@@ -342,7 +341,7 @@ def _sorted(df: pd.DataFrame, col: str) -> pd.DataFrame:
 def _growth(ctx: _Context) -> Section:
     imgs = ctx.images
     pushed = imgs[imgs["pushed_at"].notna() & (imgs["kind"] != "index")]  # children carry an index's bytes
-    month = pushed["pushed_at"].dt.tz_convert("UTC").dt.strftime("%Y-%m")
+    month = charts.push_month(pushed["pushed_at"])
     by_month = (pd.DataFrame({"push_month": month, "images": 1, "image_bytes": pushed["bytes"].astype(float)})
                 .groupby("push_month", as_index=False).agg(images=("images", "sum"),
                                                             image_bytes=("image_bytes", "sum")))
@@ -574,13 +573,9 @@ def _egress(ctx: _Context) -> Section:
 
 
 def _alternatives(ctx: _Context) -> Section:
-    try:
-        from ..registries import compare, dimensions
-        from .compare_charts import cost_by_registry, cost_vs_storage
-    except ImportError:
-        return Section("alternatives", "Alternatives", [
-            "PLACEHOLDER: the comparison with other registries (ecrcost compare) is not available in this "
-            "build yet; this section will show it once it lands."], placeholder=True)
+    from ..registries import compare, dimensions
+    from .compare_charts import cost_by_registry, cost_vs_storage
+
     cmp = compare(ctx.snap, traffic=ctx.traffic, users=ctx.users, prices=ctx.catalog)
     dims = dimensions(cmp)
     paras = ["The same workload (deduplicated storage, pulls and egress) priced on every plan of other "
