@@ -147,8 +147,13 @@ def to_csv(df: pd.DataFrame) -> str:
     """CSV with raw values (bytes as integers, USD unrounded), formula-injection safe."""
     out = df.copy()
     for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(lambda v: neutralise_csv_cell(_listish(v)))
+        s = out[c]
+        if s.dtype == object:
+            out[c] = s.map(lambda v: neutralise_csv_cell(_listish(v)))
+        elif pd.api.types.is_string_dtype(s):  # vectorised: the same rule as neutralise_csv_cell
+            risky = s.str.startswith(_FORMULA_START).fillna(False).astype(bool)
+            if risky.any():
+                out[c] = s.where(~risky, "'" + s)
     return out.to_csv(index=False, lineterminator="\n")
 
 
