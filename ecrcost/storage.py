@@ -25,10 +25,13 @@ edges is modelled in seconds.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .snapshot import Snapshot
 
@@ -43,50 +46,130 @@ def _check_scope(scope: str) -> None:
         raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
 
 
-def image_blob_edges(snapshot: Snapshot) -> pd.DataFrame:
+@dataclass(frozen=True)
+class BlobGraph:
+    """The snapshot's blob graph on integer codes (build it once with `blob_graph`, pass it on).
+
+    ``img_m``: each image's manifest code; ``img_kind``: "image" | "index" | "unknown" per image;
+    ``edges``: the deduplicated (image, blob, size_bytes) pairs of `image_blob_edges`;
+    ``image_bytes``: float64 per image (see `image_bytes`).
+    """
+
+    img_m: np.ndarray
+    img_kind: np.ndarray
+    edges: pd.DataFrame
+    image_bytes: np.ndarray
+
+
+def blob_graph(snapshot: Snapshot) -> BlobGraph:
+    """Factorize the snapshot's digests once and derive every image's blobs and bytes.
+
+    Digest strings are hashed once each (a run of equal adjacent manifest digests in the blobs
+    table, as a collector writes them, is hashed once); everything after is integer arithmetic.
+    """
+    images = snapshot.images.reset_index(drop=True)
+    blobs, children, manifests = snapshot.blobs, snapshot.children, snapshot.manifests
+    n_img, n_man, n_child = len(images), len(manifests), len(children)
+    heads, run_of_row = _runs(blobs["manifest_digest"])
+    codes, _ = pd.factorize(pd.concat(
+        [images["digest"], manifests["digest"], blobs["manifest_digest"][heads], children["index_digest"],
+         children["child_digest"]], ignore_index=True))
+    img_m, man_m = codes[:n_img], codes[n_img : n_img + n_man]
+    n_heads = int(heads.sum())
+    blob_m = codes[n_img + n_man : n_img + n_man + n_heads][run_of_row]
+    idx_m = codes[n_img + n_man + n_heads : n_img + n_man + n_heads + n_child]
+    child_m = codes[n_img + n_man + n_heads + n_child :]
+    n_codes = int(codes.max()) + 1 if len(codes) else 0
+    blob_codes, blob_uniques = pd.factorize(blobs["blob_digest"])
+    n_blobs = len(blob_uniques)
+
+    # manifest -> blob edges, each (manifest, blob) pair once, in CSR order by manifest
+    size = blobs["size_bytes"].to_numpy(np.int64)
+    keep = ~pd.Series(blob_m.astype(np.int64) * max(n_blobs, 1) + blob_codes).duplicated().to_numpy()
+    e_m, e_blob, e_size = blob_m[keep], blob_codes[keep], size[keep]
+    order = np.argsort(e_m, kind="stable")
+    deg = np.bincount(e_m, minlength=n_codes)
+    starts = np.concatenate([[0], np.cumsum(deg)[:-1]]).astype(np.int64)
+
+    # image -> its own manifest's edges; index image -> each child's edges
+    idx_order = np.argsort(idx_m, kind="stable")
+    idx_deg = np.bincount(idx_m, minlength=n_codes)
+    idx_starts = np.concatenate([[0], np.cumsum(idx_deg)[:-1]]).astype(np.int64)
+    via_img, via_pos = _expand(np.arange(n_img), img_m, idx_starts, idx_deg)
+    via_child = child_m[idx_order[via_pos]] if len(via_pos) else np.zeros(0, dtype=np.int64)
+    d_img, d_pos = _expand(np.arange(n_img), img_m, starts, deg)
+    v_img, v_pos = _expand(via_img, via_child, starts, deg)
+    image = np.concatenate([d_img, v_img])
+    pos = order[np.concatenate([d_pos, v_pos])]
+    blob = e_blob[pos]
+    first = ~pd.Series(image.astype(np.int64) * max(n_blobs, 1) + blob).duplicated().to_numpy()
+    edges = pd.DataFrame({"image": image[first], "blob": blob[first], "size_bytes": e_size[pos][first]})
+
+    # kinds and bytes per image: a manifest sums its distinct blobs; an index its largest child
+    kind_of = np.full(n_codes, "unknown", dtype=object)
+    man_kind = manifests["kind"].astype(object).to_numpy()
+    first_man = ~pd.Series(man_m).duplicated().to_numpy()
+    ok = first_man & np.isin(man_kind, ["image", "index"])
+    kind_of[man_m[ok]] = man_kind[ok]
+    img_kind = kind_of[img_m] if n_img else np.zeros(0, dtype=object)
+    m_sum = np.bincount(e_m, weights=e_size.astype(float), minlength=n_codes).astype(float)
+    m_sum[deg == 0] = np.nan
+    child_max = pd.Series(m_sum[child_m]).groupby(idx_m).max()
+    nbytes = np.bincount(edges["image"].to_numpy(np.int64), weights=edges["size_bytes"].to_numpy(float).astype(float),
+                         minlength=n_img)[:n_img].astype(float)
+    is_index = img_kind == "index"
+    nbytes[is_index] = child_max.reindex(img_m[is_index]).to_numpy(float)
+    unknown = img_kind == "unknown"
+    nbytes[unknown] = images["size_bytes"].astype("Float64").to_numpy(float, na_value=np.nan)[unknown]
+    return BlobGraph(img_m=img_m, img_kind=img_kind, edges=edges, image_bytes=nbytes)
+
+
+def _runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(mask of the first row of each run of equal adjacent values, run number of every row)."""
+    n = len(values)
+    heads = np.ones(n, dtype=bool)
+    if n > 1:
+        a = pa.array(values.astype("string"), type=pa.large_string())
+        differs = pc.fill_null(pc.not_equal(a[1:], a[:-1]), True)
+        heads[1:] = differs.to_numpy(zero_copy_only=False)
+    return heads, np.cumsum(heads) - 1
+
+
+def _expand(owner: np.ndarray, key: np.ndarray, starts: np.ndarray, deg: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """For each (owner, key), every position in the CSR block of `key`: (owners, positions)."""
+    counts = deg[key] if len(key) else np.zeros(0, dtype=np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    owners = np.repeat(owner, counts)
+    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owners, np.repeat(starts[key], counts) + within
+
+
+def image_blob_edges(snapshot: Snapshot, graph: BlobGraph | None = None) -> pd.DataFrame:
     """Every (image, blob) pair: which blobs each image of the snapshot references.
 
     Columns: ``image`` (row position in ``snapshot.images``), ``blob`` (integer code of the blob
     digest), ``size_bytes`` (int64). Index images reach their blobs through their children.
     Duplicate pairs are removed.
     """
-    images, blobs, children = snapshot.images, snapshot.blobs, snapshot.children
-    # one integer space for manifest digests
-    manifest_codes, manifest_uniques = pd.factorize(
-        pd.concat(
-            [images["digest"], blobs["manifest_digest"], children["index_digest"], children["child_digest"]],
-            ignore_index=True,
-        )
-    )
-    n_img, n_blob, n_child = len(images), len(blobs), len(children)
-    img_m = manifest_codes[:n_img]
-    blob_m = manifest_codes[n_img : n_img + n_blob]
-    idx_m = manifest_codes[n_img + n_blob : n_img + n_blob + n_child]
-    child_m = manifest_codes[n_img + n_blob + n_child :]
-    blob_codes, _ = pd.factorize(blobs["blob_digest"])
-
-    edges = pd.DataFrame(
-        {"m": blob_m, "blob": blob_codes, "size_bytes": blobs["size_bytes"].to_numpy(np.int64)}
-    ).drop_duplicates(["m", "blob"])
-    img = pd.DataFrame({"image": np.arange(n_img), "m": img_m})
-    direct = img.merge(edges, on="m")[["image", "blob", "size_bytes"]]
-    via = (
-        img.merge(pd.DataFrame({"m": idx_m, "child": child_m}), on="m")
-        .drop(columns="m")
-        .merge(edges.rename(columns={"m": "child"}), on="child")[["image", "blob", "size_bytes"]]
-    )
-    out = pd.concat([direct, via], ignore_index=True)
-    return out.drop_duplicates(["image", "blob"]).reset_index(drop=True)
+    return (graph or blob_graph(snapshot)).edges.copy()
 
 
-def _manifest_kinds(snapshot: Snapshot) -> pd.Series:
-    """Per image row: "image", "index" or "unknown" (manifest not collected or unparsed)."""
-    kinds = snapshot.manifests.drop_duplicates("digest").set_index("digest")["kind"]
-    k = snapshot.images["digest"].map(kinds).astype("string").fillna("unknown")
-    return k.where(k.isin(["image", "index"]), "unknown").reset_index(drop=True)
+def image_bytes(snapshot: Snapshot, rows: np.ndarray | None = None, graph: BlobGraph | None = None) -> pd.Series:
+    """The ``bytes`` column of `image_storage` for the image rows at positions `rows` (default: all).
+
+    What one pull of the image transfers at most: the sum of its manifest's distinct blobs; for an
+    index, the largest child's; for an image whose manifest is unknown, ``imageSizeInBytes``.
+    Returns float64 (NaN when unknown) indexed by row position.
+    """
+    nbytes = (graph or blob_graph(snapshot)).image_bytes
+    idx = np.arange(len(nbytes)) if rows is None else np.asarray(rows, dtype=np.int64)
+    return pd.Series(nbytes[idx], index=idx, dtype=float)
 
 
-def image_storage(snapshot: Snapshot, scope: Scope = "repository") -> pd.DataFrame:
+def image_storage(snapshot: Snapshot, scope: Scope = "repository", graph: BlobGraph | None = None) -> pd.DataFrame:
     """One row per image with its sizes.
 
     Columns: account_id, region, repository, digest, tags (list[str]), tagged (bool),
@@ -98,20 +181,16 @@ def image_storage(snapshot: Snapshot, scope: Scope = "repository") -> pd.DataFra
     """
     _check_scope(scope)
     imgs = snapshot.images.reset_index(drop=True)
-    edges = image_blob_edges(snapshot)
-    kind = _manifest_kinds(snapshot)
+    graph = graph or blob_graph(snapshot)
+    edges = graph.edges.copy()
+    kind = pd.Series(graph.img_kind, dtype="string")
     repo_codes = _group_codes(imgs, REPO_KEY if scope == "repository" else ["account_id", "region"])
     edges["group"] = repo_codes[edges["image"].to_numpy()]
 
     # bytes per image: manifests sum their blobs; an index takes its largest child
-    own = _sum_by(edges, "image", len(imgs))
-    is_index = (kind == "index").to_numpy()
-    child_max = _index_child_max(snapshot, imgs, own)
     naive = imgs["size_bytes"].astype("Float64")
-    nbytes = pd.Series(own, dtype="Float64")
-    nbytes[is_index] = child_max[is_index]
+    nbytes = pd.Series(graph.image_bytes, dtype="Float64")
     unknown = (kind == "unknown").to_numpy()
-    nbytes[unknown] = naive[unknown]
 
     # exclusive: blobs whose reference count within the group is 1
     refs = edges.groupby(["group", "blob"]).size().rename("refs")
@@ -142,7 +221,8 @@ def image_storage(snapshot: Snapshot, scope: Scope = "repository") -> pd.DataFra
 
 
 def repository_storage(snapshot: Snapshot, scope: Scope = "repository",
-                       period: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> pd.DataFrame:
+                       period: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+                       graph: BlobGraph | None = None) -> pd.DataFrame:
     """One row per repository (every repository of the snapshot, empty ones included).
 
     Columns: account_id, region, repository, images, tagged_images, untagged_images,
@@ -162,11 +242,11 @@ def repository_storage(snapshot: Snapshot, scope: Scope = "repository",
     imgs = snapshot.images.reset_index(drop=True)
     repos = pd.concat([snapshot.repositories[REPO_KEY], imgs[REPO_KEY]]).drop_duplicates()
     repos = repos.sort_values(REPO_KEY).reset_index(drop=True)
-    key = pd.MultiIndex.from_frame(repos)
-    repo_of_image = key.get_indexer(pd.MultiIndex.from_frame(imgs[REPO_KEY]))
+    repo_of_image = repository_positions(repos, imgs)
     n_repos = len(repos)
 
-    edges = image_blob_edges(snapshot)
+    graph = graph or blob_graph(snapshot)
+    edges = graph.edges.copy()
     edges["repo"] = repo_of_image[edges["image"].to_numpy()]
     archived = imgs["status"].isin(ARCHIVED_STATUSES).to_numpy()
     edges["archived"] = archived[edges["image"].to_numpy()]
@@ -191,7 +271,7 @@ def repository_storage(snapshot: Snapshot, scope: Scope = "repository",
     archive = _sum_by(rb[rb["archived"]], "repo", n_repos, "share")
     exclusive = _sum_by(rb, "repo", n_repos, "exclusive")
 
-    kind = _manifest_kinds(snapshot).to_numpy()
+    kind = graph.img_kind
     tagged = imgs["tags"].map(len).to_numpy() > 0
     naive = imgs["size_bytes"].astype("Float64").to_numpy(float, na_value=np.nan)
     unknown = kind == "unknown"
@@ -240,6 +320,18 @@ def registry_unique_bytes(snapshot: Snapshot) -> pd.DataFrame:
 
 
 # ---- helpers -----------------------------------------------------------------------------------
+def repository_positions(repos: pd.DataFrame, imgs: pd.DataFrame) -> np.ndarray:
+    """For each row of `imgs`, the position of its (account_id, region, repository) in `repos`
+    (-1 if absent). Groups the image rows first, so only one key per repository is looked up."""
+    if len(imgs) == 0:
+        return np.zeros(0, dtype=np.int64)
+    group = imgs.groupby(REPO_KEY, sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(group, return_index=True)
+    keys = imgs[REPO_KEY].iloc[first].reset_index(drop=True)
+    pos = pd.MultiIndex.from_frame(repos[REPO_KEY]).get_indexer(pd.MultiIndex.from_frame(keys))
+    return pos[group]
+
+
 def _pushed_ns(imgs: pd.DataFrame) -> np.ndarray:
     """Per image: pushed_at as int64 nanoseconds since the epoch (unknown: the epoch itself)."""
     return imgs["pushed_at"].astype("datetime64[ns, UTC]").to_numpy("datetime64[ns]", na_value=np.datetime64(0, "ns")).astype(np.int64)
@@ -259,20 +351,6 @@ def _group_codes(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
 def _sum_by(df: pd.DataFrame, by: str, n: int, col: str = "size_bytes") -> np.ndarray:
     """Sum `col` grouped by the integer column `by` into an array of length n (0 where absent)."""
     return np.bincount(df[by].to_numpy(np.int64), weights=df[col].to_numpy(float), minlength=n)[:n]
-
-
-def _index_child_max(snapshot: Snapshot, imgs: pd.DataFrame, own: np.ndarray) -> pd.Series:
-    """Per image row: for an index, the largest of its children's blob sums (NaN otherwise)."""
-    out = pd.Series(np.nan, index=range(len(imgs)), dtype="Float64")
-    ch = snapshot.children
-    if len(ch) == 0 or len(imgs) == 0:
-        return out
-    # child manifest blob sums, from the blob edges directly (children need not be images)
-    sums = snapshot.blobs.drop_duplicates(["manifest_digest", "blob_digest"]).groupby("manifest_digest")[
-        "size_bytes"
-    ].sum()
-    per_index = ch.assign(child_bytes=ch["child_digest"].map(sums)).groupby("index_digest")["child_bytes"].max()
-    return pd.Series(imgs["digest"].map(per_index), dtype="Float64").reset_index(drop=True)
 
 
 def _is_child(snapshot: Snapshot, imgs: pd.DataFrame) -> np.ndarray:

@@ -45,7 +45,15 @@ import pandas as pd
 
 from ..errors import InputError, SnapshotError
 from ..snapshot import Snapshot
-from ..storage import REPO_KEY, SCOPES, image_storage, repository_storage
+from ..storage import (
+    REPO_KEY,
+    SCOPES,
+    BlobGraph,
+    blob_graph,
+    image_bytes,
+    repository_positions,
+    repository_storage,
+)
 from ..traffic import TrafficProfile, as_traffic
 from .catalog import Catalog, Price, load_catalog
 from .tiers import split_tiers
@@ -138,55 +146,75 @@ def _storage_from(rs: pd.DataFrame, period: Period) -> pd.DataFrame:
     return out
 
 
-def pull_counts(snapshot: Snapshot, month: str | None = None) -> pd.DataFrame:
+def pull_counts(snapshot: Snapshot, month: str | None = None, repositories: pd.DataFrame | None = None
+                ) -> pd.DataFrame:
     """Pulls per repository for the period: account_id, region, repository, pulls (float).
 
     pulls = the sum of the daily CloudWatch counts / ``meta["pull_days"]`` x the period's days
     (30.4375 for the run-rate). A repository without data points had no pulls (CloudWatch
-    reports no data for a day without pulls).
+    reports no data for a day without pulls). `repositories` (account_id, region, repository
+    rows) defaults to every repository of the snapshot.
     """
     period = Period(snapshot, month)
-    days = snapshot.meta.get("pull_days")
-    if not isinstance(days, int | float) or isinstance(days, bool) or days <= 0:
-        raise SnapshotError(f"{snapshot.path or 'snapshot'}: meta.json pull_days {days!r} is not a positive number")
-    repos = _all_repositories(snapshot)
+    days = _pull_days(snapshot)
+    repos = _all_repositories(snapshot) if repositories is None else repositories
     per_repo = snapshot.pulls.groupby(REPO_KEY, sort=False)["pulls"].sum()
     total = repos.join(per_repo, on=REPO_KEY)["pulls"].fillna(0.0)
-    return repos.assign(pulls=total.to_numpy(float) / float(days) * period.days)
+    return repos.assign(pulls=total.to_numpy(float) / days * period.days)
 
 
-def bytes_per_pull(snapshot: Snapshot) -> pd.DataFrame:
+def _pull_days(snapshot: Snapshot) -> float:
+    days = snapshot.meta.get("pull_days")
+    if not isinstance(days, int | float) or isinstance(days, bool) or not days > 0:
+        raise SnapshotError(f"{snapshot.path or 'snapshot'}: meta.json pull_days {days!r} is not a positive number")
+    return float(days)
+
+
+def bytes_per_pull(snapshot: Snapshot, repositories: pd.DataFrame | None = None,
+                   graph: BlobGraph | None = None) -> pd.DataFrame:
     """Bytes one pull of each repository transfers (the rule in the module docstring).
 
     Columns: account_id, region, repository, bytes_per_pull (float, NaN when unknown),
     bytes_rule ("pulled in window (n images)" | "newest tagged image" | "newest image" | "no images").
+    `graph` (`storage.blob_graph`) is reused when given.
     """
-    repos = _all_repositories(snapshot)
-    img = image_storage(snapshot)[REPO_KEY + ["tagged", "pushed_at", "last_pull_at", "bytes"]]
+    repos = (_all_repositories(snapshot) if repositories is None else repositories).reset_index(drop=True)
+    imgs = snapshot.images.reset_index(drop=True)
+    code = repository_positions(repos, imgs)
     end = snapshot.collected_at
-    start = end - pd.Timedelta(days=float(snapshot.meta.get("pull_days") or 0))
-    img = img.assign(bytes=img["bytes"].astype(float))
-    in_window = img["last_pull_at"].between(start, end)
-    pulled = img[in_window].groupby(REPO_KEY, sort=False)["bytes"].agg(
-        bytes_per_pull=lambda s: s.mean(skipna=False), n="size")
-    newest = img.sort_values("pushed_at", kind="stable").groupby(REPO_KEY, sort=False)
-    tagged = img[img["tagged"]].sort_values("pushed_at", kind="stable").groupby(REPO_KEY, sort=False)
-    out = repos.join(pulled, on=REPO_KEY)
-    out = out.join(tagged["bytes"].last().rename("tagged_bytes"), on=REPO_KEY)
-    out = out.join(newest["bytes"].last().rename("newest_bytes"), on=REPO_KEY)
-    has_pulled, has_tagged, has_any = out["n"].notna(), out["tagged_bytes"].notna(), out["newest_bytes"].notna()
-    has_tagged = has_tagged | repos.join(tagged.size().rename("k"), on=REPO_KEY)["k"].notna()
-    has_any = has_any | repos.join(newest.size().rename("k"), on=REPO_KEY)["k"].notna()
-    out["bytes_rule"] = np.select(
-        [has_pulled, has_tagged, has_any],
-        ["pulled in window (" + out["n"].fillna(0).astype(int).astype(str) + " images)",
-         "newest tagged image", "newest image"], "no images")
-    out["bytes_per_pull"] = np.select(
-        [has_pulled, has_tagged, has_any], [out["bytes_per_pull"], out["tagged_bytes"], out["newest_bytes"]], np.nan)
-    return out[REPO_KEY + ["bytes_per_pull", "bytes_rule"]]
+    start = end - pd.Timedelta(days=_pull_days(snapshot))
+    in_window = imgs["last_pull_at"].between(start, end).to_numpy(bool)
+    pushed = imgs["pushed_at"].to_numpy("datetime64[ns]", na_value=np.datetime64(np.iinfo(np.int64).min + 1, "ns"))
+    frame = pd.DataFrame({"code": code, "pushed": pushed.astype(np.int64),
+                          "tagged": imgs["tags"].map(len).to_numpy() > 0}).sort_values(["code", "pushed"], kind="stable")
+    newest = frame.drop_duplicates("code", keep="last")
+    tagged = frame[frame["tagged"]].drop_duplicates("code", keep="last")
+    window = np.flatnonzero(in_window)
+    candidates = np.unique(np.concatenate([window, newest.index.to_numpy(), tagged.index.to_numpy()]))
+    nbytes = image_bytes(snapshot, candidates, graph)
+
+    n = len(repos)
+    w = pd.DataFrame({"code": code[window], "b": nbytes.reindex(window).to_numpy(float)})
+    grouped = w.groupby("code")["b"]
+    pulled_n = grouped.size().reindex(range(n)).to_numpy(float)
+    pulled_mean = (grouped.sum(skipna=False) / grouped.size()).reindex(range(n)).to_numpy(float)
+    tagged_b = pd.Series(nbytes.reindex(tagged.index).to_numpy(float), index=tagged["code"]).reindex(range(n))
+    newest_b = pd.Series(nbytes.reindex(newest.index).to_numpy(float), index=newest["code"]).reindex(range(n))
+    has_pulled = ~np.isnan(pulled_n)
+    has_tagged = np.isin(np.arange(n), tagged["code"].to_numpy())
+    has_any = np.isin(np.arange(n), newest["code"].to_numpy())
+    out = repos[REPO_KEY].copy()
+    out["bytes_per_pull"] = np.select([has_pulled, has_tagged, has_any],
+                                      [pulled_mean, tagged_b.to_numpy(float), newest_b.to_numpy(float)], np.nan)
+    counts = np.nan_to_num(pulled_n).astype(int).astype(str)
+    out["bytes_rule"] = np.select([has_pulled, has_tagged, has_any],
+                                  [np.char.add(np.char.add("pulled in window (", counts), " images)"),
+                                   "newest tagged image", "newest image"], "no images")
+    return out
 
 
-def egress_usage(snapshot: Snapshot, traffic: Any = None, month: str | None = None) -> pd.DataFrame:
+def egress_usage(snapshot: Snapshot, traffic: Any = None, month: str | None = None,
+                 repositories: pd.DataFrame | None = None, graph: BlobGraph | None = None) -> pd.DataFrame:
     """Pulled GB per repository for the period, split by destination (GB = 2^30 bytes).
 
     Columns: account_id, region, repository, pulls, bytes_per_pull, bytes_rule, layer_cache_hit,
@@ -195,7 +223,8 @@ def egress_usage(snapshot: Snapshot, traffic: Any = None, month: str | None = No
     three destination columns are NaN (unknown).
     """
     profile = as_traffic(traffic)
-    out = pull_counts(snapshot, month).merge(bytes_per_pull(snapshot), on=REPO_KEY, how="left")
+    repos = _all_repositories(snapshot) if repositories is None else repositories.reset_index(drop=True)
+    out = pull_counts(snapshot, month, repos).merge(bytes_per_pull(snapshot, repos, graph), on=REPO_KEY, how="left")
     if profile is None:
         shares = pd.DataFrame({"same_region": np.nan, "cross_region": np.nan, "internet": np.nan,
                                "layer_cache_hit": 0.0, "traffic_rule": None}, index=out.index)
@@ -218,20 +247,22 @@ def replication_usage(snapshot: Snapshot, scope: str = "repository", month: str 
     regions; 0 for a same-region, cross-account destination), in_snapshot (the replica is itself
     collected, so its storage is already counted there).
     """
-    return _replication_from(snapshot, storage_usage(snapshot, scope, month))
+    return _replication_from(snapshot, storage_usage(snapshot, scope, month), _all_repositories(snapshot))
 
 
-def _replication_from(snapshot: Snapshot, usage: pd.DataFrame) -> pd.DataFrame:
+def _replication_from(snapshot: Snapshot, usage: pd.DataFrame, repos: pd.DataFrame) -> pd.DataFrame:
+    regs = [r for r in snapshot.meta.get("registries") or [] if isinstance(r.get("replication_rules"), list | dict)]
+    if not regs:
+        return pd.DataFrame(columns=REPO_KEY + ["destination_account", "destination_region", "storage_gb",
+                                                "transfer_gb", "in_snapshot"])
     per_repo = usage.groupby(REPO_KEY, sort=False).agg(
         storage_gb=("quantity", lambda s: s.sum(skipna=False)), new_gb=("new_gb", "sum"))
-    collected = set(map(tuple, _all_repositories(snapshot).to_numpy().tolist()))
+    collected = set(map(tuple, repos[REPO_KEY].to_numpy().tolist()))
     rows = []
-    for reg in snapshot.meta.get("registries") or []:
+    for reg in regs:  # registries whose rules are "unknown" are flagged by _replication_flags
         rules = reg.get("replication_rules")
         if isinstance(rules, dict):
             rules = rules.get("rules", [])
-        if not isinstance(rules, list):
-            continue  # "unknown": flagged by _replication_flags
         account, region = str(reg.get("account_id")), str(reg.get("region"))
         names = [r for (a, g, r) in per_repo.index if a == account and g == region]
         seen: set[tuple[str, str, str]] = set()
@@ -401,9 +432,8 @@ def _replication_items(rep: pd.DataFrame, catalog: Catalog) -> list[pd.DataFrame
     return out
 
 
-def _replication_flags(snapshot: Snapshot) -> list[pd.DataFrame]:
+def _replication_flags(snapshot: Snapshot, repos: pd.DataFrame) -> list[pd.DataFrame]:
     """A zero-quantity flagged row for repositories whose registry's replication rules are unknown."""
-    repos = _all_repositories(snapshot)
     out = []
     for reg in snapshot.meta.get("registries") or []:
         rules = reg.get("replication_rules")
@@ -439,10 +469,12 @@ def _usage(snapshot: Snapshot, scope: str, month: str | None, profile: TrafficPr
     """Every usage table, each computed once: rs (repository_storage over the period), storage,
     egress, replication."""
     period = Period(snapshot, month)
-    rs = repository_storage(snapshot, scope=scope, period=(period.start, period.end))
+    graph = blob_graph(snapshot)
+    rs = repository_storage(snapshot, scope=scope, period=(period.start, period.end), graph=graph)
     storage = _storage_from(rs, period)
-    return {"rs": rs, "storage": storage, "egress": egress_usage(snapshot, profile, month),
-            "replication": _replication_from(snapshot, storage)}
+    repos = rs[REPO_KEY].astype(object)
+    return {"rs": rs, "storage": storage, "egress": egress_usage(snapshot, profile, month, repos, graph),
+            "replication": _replication_from(snapshot, storage, repos)}
 
 
 def _line_items(snapshot: Snapshot, usage: dict[str, Any], catalog: Catalog, profile: TrafficProfile | None,
@@ -451,7 +483,7 @@ def _line_items(snapshot: Snapshot, usage: dict[str, Any], catalog: Catalog, pro
         *_storage_items(usage["storage"], catalog, free_tier),
         *_egress_items(usage["egress"], catalog, profile, free_tier),
         *_replication_items(usage["replication"], catalog),
-        *_replication_flags(snapshot),
+        *_replication_flags(snapshot, usage["rs"][REPO_KEY].astype(object)),
     ]
     items = [i for i in items if len(i)]
     if not items:
