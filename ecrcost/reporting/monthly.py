@@ -34,6 +34,14 @@ GB = 2**30
 STALE_DAYS = 90
 TOP = 15  # repositories in charts
 ROWS = 25  # rows of a table shown in HTML / Markdown (the CSV has them all)
+#: readable names for the summary's figures (the CSV keeps the column names)
+LABELS = {
+    "total_usd": "Total, USD/month", "storage_usd": "Storage, USD/month", "egress_usd": "Egress, USD/month",
+    "replication_usd": "Replication, USD/month", "naive_bytes": "Sum of imageSizeInBytes (naive)",
+    "unique_bytes": "Stored, deduplicated (billed estimate)", "overcount_bytes": "Naive over deduplicated",
+    "overcount_pct": "Naive over deduplicated, %", "accounts": "Accounts", "regions": "Regions",
+    "repositories": "Repositories", "images": "Images",
+}
 
 
 @dataclass
@@ -51,7 +59,7 @@ class Table:
         """The rows and layout shown in HTML / Markdown (strings already formatted for vertical)."""
         if self.vertical:
             row = self.df.iloc[0] if len(self.df) else pd.Series(dtype=object)
-            return pd.DataFrame({"figure": [str(c) for c in row.index],
+            return pd.DataFrame({"figure": [LABELS.get(str(c), str(c)) for c in row.index],
                                  "value": [format_cell(str(c), v) for c, v in row.items()]})
         df = self.df if self.show is None else self.df[[c for c in self.show if c in self.df.columns]]
         return df if self.limit is None else df.head(self.limit)
