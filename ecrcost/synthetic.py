@@ -693,10 +693,12 @@ class _Builder:
                     i.status, i.archived_at = "ARCHIVED", pushed + timedelta(days=120)
                 i.last_pull_at = self._last_pull(pushed, newest, spec.pulls_per_day, i.archived_at)
             repo.images += images
+        # daily pulls from a generator of their own, so the clock changes only the pull counts
+        pulls_rng = random.Random(f"{self.seed}:{spec.account_id}:{spec.name}:pulls")
         day = (now - timedelta(days=self.pull_days + 1)).replace(hour=0, minute=0, second=0, microsecond=0)
         while day < now:
             if spec.pulls_per_day > 0:
-                n = max(0.0, round(rng.gauss(spec.pulls_per_day, spec.pulls_per_day * 0.3)))
+                n = max(0.0, round(pulls_rng.gauss(spec.pulls_per_day, spec.pulls_per_day * 0.3)))
                 if day.weekday() >= 5:
                     n = round(n * 0.4)  # weekends are quieter
                 if n > 0:

@@ -214,3 +214,12 @@ def test_direct_snapshot_dedups_storage(org_snap):
 def test_unknown_size_is_refused():
     with pytest.raises(ValueError, match="size"):
         synthetic_organization("huge")
+
+
+def test_the_clock_moves_pull_counts_only():
+    a = synthetic_organization("small", now="2026-11-01T00:00:00Z")
+    b = synthetic_organization("small", now="2026-12-15T13:45:10Z")
+    assert [i.digest for i in a.images] == [i.digest for i in b.images]
+    assert [r.name for r in a.repositories] == [r.name for r in b.repositories]
+    start, end = b.pull_window()
+    assert min(d for r in b.repositories for d in r.pulls) <= start and max(d for r in b.repositories for d in r.pulls) < end + pd.Timedelta(days=1)
