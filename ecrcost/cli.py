@@ -471,4 +471,7 @@ def demo_command(out_dir: str, size: str, seed: int, force: bool) -> None:
     click.echo(f"Snapshot: {result.snapshot_dir}  Traffic profile: {result.traffic_file}")
     click.echo(f"Try: ecrcost costs {result.snapshot_dir} --traffic {result.traffic_file}")
     click.echo(f"     ecrcost compare {result.snapshot_dir} --traffic {result.traffic_file}  (plans, notes, sources)")
+    code = report_incomplete(result.snapshot)
+    if code:
+        sys.exit(code)
 
