@@ -114,3 +114,13 @@ def test_charts_never_use_pyplot():
             "ax = charts.naive_vs_unique({'naive_bytes': 1, 'unique_bytes': 1}); charts.png_bytes(ax); "
             "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_long_labels_are_shortened_keeping_the_repository_name():
+    long = "123456789012/ap-southeast-2/" + "a" * 40 + "/service"
+    assert charts.short(long).endswith("/service") and len(charts.short(long)) == charts.MAX_LABEL
+    assert charts.short("app") == "app"
+    df = many_repos(3).assign(repository=["x" * 80, "b", "c"])
+    ax = charts.cost_by_repository(df)
+    assert all(len(t.get_text()) <= charts.MAX_LABEL for t in ax.get_yticklabels())
+    assert [t.get_text().startswith("$") for t in ax.texts] == [True] * 3  # every bar carries its value

@@ -62,6 +62,31 @@ def top_n(values: pd.Series, n: int) -> pd.Series:
     return head
 
 
+OTHERS_COLOUR = "#b0b0b0"
+MAX_LABEL = 48  # characters of a repository label on an axis (the tables have the full name)
+
+
+def short(label: str) -> str:
+    """`label` cut to MAX_LABEL characters, keeping its end (the repository name)."""
+    return label if len(label) <= MAX_LABEL else "..." + label[-(MAX_LABEL - 3):]
+
+
+def _label_bars(ax: Axes, totals: np.ndarray, fmt: str) -> None:
+    """Write each horizontal bar's value (`fmt`, e.g. "${:,.2f}") at its end; thousands-separated ticks."""
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+    for y, v in enumerate(totals):
+        ax.annotate("n/a" if np.isnan(v) else fmt.format(v), (0 if np.isnan(v) else v, y), xytext=(3, 0),
+                    textcoords="offset points", va="center", fontsize="small")
+    ax.margins(x=0.2)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.6g}"))
+
+
+def _bar_colours(index: pd.Index, colour: str) -> list[str]:
+    return [OTHERS_COLOUR if str(i).startswith("others (") else colour for i in index]
+
+
 def _empty(ax: Axes, message: str) -> Axes:
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
     ax.set_xticks([])
@@ -82,9 +107,10 @@ def cost_by_repository(costs: pd.DataFrame, n: int = 15, column: str = "total_us
     if costs[column].isna().all():
         column = "storage_usd"
     s = top_n(pd.Series(costs[column].to_numpy(float), index=repository_label(costs).to_numpy()), n)
-    ax.barh(range(len(s)), s.fillna(0).to_numpy(), color="#3b6ea8")
-    ax.set_yticks(range(len(s)), [str(i) for i in s.index])
+    ax.barh(range(len(s)), s.fillna(0).to_numpy(), color=_bar_colours(s.index, "#3b6ea8"))
+    ax.set_yticks(range(len(s)), [short(str(i)) for i in s.index])
     ax.invert_yaxis()
+    _label_bars(ax, s.to_numpy(float), "${:,.2f}")
     ax.set_xlabel(f"{column.removesuffix('_usd')} cost, {USD_LABEL}")
     ax.set_title(f"Top {min(n, len(costs))} repositories by {column.removesuffix('_usd')} cost")
     return ax
@@ -133,9 +159,9 @@ def storage_by_push_month(images: pd.DataFrame, n: int = 8, ax: Axes | None = No
     order = [c for c in [*top, others] if c in table.columns]
     table = table[order].sort_index()
     bottom = np.zeros(len(table))
-    colors = _palette(len(order))
+    colors = [OTHERS_COLOUR if c == others else p for c, p in zip(order, _palette(len(order)), strict=True)]
     for col, colour in zip(order, colors, strict=True):
-        ax.bar(table.index, table[col].to_numpy(), bottom=bottom, label=str(col), color=colour)
+        ax.bar(table.index, table[col].to_numpy(), bottom=bottom, label=short(str(col)), color=colour)
         bottom += table[col].to_numpy()
     ax.set_xlabel("push month (UTC)")
     ax.set_ylabel(GB_LABEL)
@@ -182,7 +208,7 @@ def month_over_month(delta: pd.DataFrame, n: int = 15, column: str = "delta_byte
     s = pd.Series(values / scale, index=repository_label(d).to_numpy())
     s = s.loc[s.abs().sort_values(ascending=False, kind="stable").index[:n]]
     ax.barh(range(len(s)), s.to_numpy(), color=np.where(s.to_numpy() > 0, "#c0504d", "#4f9a55"))
-    ax.set_yticks(range(len(s)), [str(i) for i in s.index])
+    ax.set_yticks(range(len(s)), [short(str(i)) for i in s.index])
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(f"change since baseline, {unit}")
@@ -212,11 +238,12 @@ def egress_by_destination(usage: pd.DataFrame, n: int = 15, ax: Axes | None = No
         ax.barh(range(len(head)), head[col].to_numpy(), left=left, color=colour,
                 label=col.removesuffix("_gb").replace("_", " "))
         left += head[col].to_numpy()
-    ax.set_yticks(range(len(head)), [str(i) for i in head.index])
+    ax.set_yticks(range(len(head)), [short(str(i)) for i in head.index])
     ax.invert_yaxis()
+    _label_bars(ax, left, "{:,.1f} GB")
     ax.set_xlabel(f"pulled {GB_LABEL} per month")
     ax.set_title("Pulled data by destination")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="best")
     return ax
 
 
