@@ -27,6 +27,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -302,8 +303,6 @@ def run_demo(out: str | os.PathLike[str] = DEFAULT_OUT, size: str = "default", s
         (out / MARKER).write_text("Written by `ecrcost demo`; a new demo replaces this directory.\n")
         lap("report")
     finally:
-        import shutil
-
         shutil.rmtree(staging, ignore_errors=True)
     return DemoResult(out=out, snapshot_dir=out / "snapshot", traffic_file=out / "traffic.toml",
                       organization=org, snapshot=snap, costs=cost, comparison=comparison,
