@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import threading
 from collections import Counter
 from typing import Any
@@ -97,7 +98,9 @@ class Aws:
     ) -> None:
         if session is None:
             try:
-                session = boto3.Session(profile_name=profile)
+                # AWS_REGION wins over AWS_DEFAULT_REGION and the profile, as in the AWS CLI v2
+                # (botocore itself only reads AWS_DEFAULT_REGION)
+                session = boto3.Session(profile_name=profile, region_name=os.environ.get("AWS_REGION") or None)
             except ProfileNotFound as e:
                 raise InputError(f"--profile: {e}") from None
         self.session = session

@@ -104,3 +104,24 @@ def test_collect_actions_are_reads_and_readme_policy_lists_exactly_them():
     policy = json.loads(re.search(r"```json\n(.*?)```", section, re.S).group(1))
     actions = [a for stmt in policy["Statement"] for a in stmt["Action"]]
     assert sorted(actions) == sorted(COLLECT_ACTIONS)
+
+
+def test_aws_region_wins_over_aws_default_region_as_in_the_aws_cli(aws_env, monkeypatch):
+    assert Aws().default_region == "us-east-1"
+    monkeypatch.setenv("AWS_REGION", "eu-west-2")
+    assert Aws().default_region == "eu-west-2"
+
+
+def test_profiles_as_in_the_aws_cli(aws_env, monkeypatch):
+    from pathlib import Path
+
+    Path(aws_env["AWS_CONFIG_FILE"]).write_text("[profile dev]\nregion = eu-central-1\n")
+    Path(aws_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
+        "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s\n")
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(k)
+    aws = Aws(profile="dev")
+    assert aws.default_region == "eu-central-1"
+    assert aws.session.get_credentials().access_key == "AKIDDEV"
+    monkeypatch.setenv("AWS_PROFILE", "dev")
+    assert Aws().default_region == "eu-central-1"
