@@ -152,7 +152,7 @@ def collect_command(regions: tuple[str, ...], all_regions: bool, profile: str | 
     from pathlib import Path
 
     from .collectors import collect
-    from .errors import OutputExistsError
+    from .errors import InputError, OutputExistsError
 
     if Path(out).exists() and not force:
         raise OutputExistsError(f"--out {out} already exists; pass --force to replace it")
@@ -161,7 +161,10 @@ def collect_command(regions: tuple[str, ...], all_regions: bool, profile: str | 
                        role_arns=role_arns, org_role=org_role, endpoint_url=endpoint_url,
                        workers=workers, manifests=not no_manifests, pull_days=pull_days,
                        cache_dir=cache_dir, use_cache=not no_cache, progress=progress)
-    snap.write(out, force=force)
+    try:
+        snap.write(out, force=force)
+    except OSError as e:
+        raise InputError(f"--out {out}: cannot write the snapshot ({e})") from None
     if not quiet:
         t = snap.targets
         click.echo(f"Wrote {out}: {len(t)} account-region(s), {len(snap.repositories)} repositories, "

@@ -99,8 +99,14 @@ def org_accounts(aws: Aws, region: str) -> list[str]:
 
     org = aws.client("organizations", region)
     ids = []
-    for page in pages(org, "list_accounts", token="NextToken"):
-        ids += [a["Id"] for a in page.get("Accounts", []) if a.get("Status") == "ACTIVE"]
+    try:
+        for page in pages(org, "list_accounts", token="NextToken"):
+            ids += [a["Id"] for a in page.get("Accounts", []) if a.get("Status") == "ACTIVE"]
+    except (ClientError, BotoCoreError) as e:
+        raise AwsError(
+            f"--org-role: cannot list the organization's accounts ({describe_error(e)}); run from the "
+            "management account or a delegated administrator, or pass --role-arn per account"
+        ) from None
     return sorted(set(ids))
 
 

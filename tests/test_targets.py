@@ -87,3 +87,21 @@ def test_role_arn_and_org_role_are_exclusive(aws_env):
 def test_bad_role_arn_fails_before_regions_or_network(aws_env):
     with pytest.raises(TargetError, match="--role-arn"):
         resolve_targets(regions=["nowhere-1"], role_arns=["not-an-arn"])
+
+
+def test_org_role_without_an_organization_is_a_clear_error(moto_aws):
+    from botocore.exceptions import ClientError
+
+    from ecrcost.errors import AwsError
+
+    session = boto3.Session()
+
+    def not_in_use(model, **kw):  # what real AWS answers outside an organization
+        raise ClientError({"Error": {"Code": "AWSOrganizationsNotInUseException", "Message": "not in an org"}},
+                          model.name)
+
+    session.events.register("before-call.organizations.ListAccounts", not_in_use)
+    with pytest.raises(AwsError, match="--org-role: cannot list the organization's accounts.*NotInUse"):
+        resolve_targets(regions=["us-east-1"], org_role="ReadOnlyECR", session=session)
+    with pytest.raises(TargetError, match="no ACTIVE accounts"):  # moto: an empty list
+        resolve_targets(regions=["us-east-1"], org_role="ReadOnlyECR")
