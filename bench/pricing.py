@@ -14,8 +14,9 @@ directory; every case then runs in a fresh Python process that loads it, so each
   registry scope, x the storage price; pulls x newest tagged image bytes), i.e. what one would
   write without pandas. Its total storage USD is checked against the vectorised figure.
 
-Reported per case: wall time of the computation (load excluded and shown separately), peak RSS
-of the process and the RSS added by the computation. Not a test: run by hand; the numbers go in
+Reported per case: wall and CPU time of the computation (load excluded and shown separately; on a
+shared machine CPU time is the steadier figure), peak RSS of the process and the RSS added by the
+computation. Not a test: run by hand; the numbers go in
 the closing note.
 """
 
@@ -105,6 +106,7 @@ def run_case(snapshot_dir: str, case: str) -> dict[str, float | str]:
     load_s = time.perf_counter() - t0
     base_rss = rss_mb()
     kind, scope = case.split("-")
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     if kind == "costs":
         import ecrcost
@@ -117,7 +119,9 @@ def run_case(snapshot_dir: str, case: str) -> dict[str, float | str]:
         rows, storage_usd = len(res), sum(r["storage_usd"] for r in res.values())
         unique = sum(r["unique_bytes"] for r in res.values())
     seconds = time.perf_counter() - t0
-    return {"case": case, "seconds": round(seconds, 2), "load_seconds": round(load_s, 2),
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return {"case": case, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "load_seconds": round(load_s, 2),
             "peak_rss_mb": round(peak_mb()), "added_rss_mb": round(peak_mb() - base_rss), "rows": rows,
             "storage_usd": round(storage_usd, 2), "unique_bytes": unique}
 
@@ -152,14 +156,15 @@ def main() -> None:
                                  check=True, capture_output=True, text=True)
             r = json.loads(out.stdout.strip().splitlines()[-1])
             results[case] = r
-            print(f"{case:18s} {r['seconds']:8.2f} s   peak RSS {r['peak_rss_mb']:6,} MB "
+            print(f"{case:18s} {r['seconds']:8.2f} s wall, {r['cpu_seconds']:6.2f} s CPU   peak RSS {r['peak_rss_mb']:6,} MB "
                   f"(+{r['added_rss_mb']:,} MB over the loaded snapshot; load {r['load_seconds']:.1f} s)   "
                   f"{r['rows']:,} rows, storage ${r['storage_usd']:,.2f}")
         for scope in ("repository", "registry"):
             fast, slow = results.get(f"costs-{scope}"), results.get(f"loop-{scope}")
             if fast and slow:
                 same = abs(fast["unique_bytes"] - slow["unique_bytes"]) <= 1e-6 * max(1.0, slow["unique_bytes"])
-                print(f"scope {scope}: loop / vectorised = {slow['seconds'] / fast['seconds']:.1f}x; "
+                print(f"scope {scope}: loop / vectorised = {slow['seconds'] / fast['seconds']:.1f}x wall, "
+                      f"{slow['cpu_seconds'] / fast['cpu_seconds']:.1f}x CPU; "
                       f"unique bytes agree: {same}")
 
 

@@ -52,13 +52,16 @@ class BlobGraph:
 
     ``img_m``: each image's manifest code; ``img_kind``: "image" | "index" | "unknown" per image;
     ``edges``: the deduplicated (image, blob, size_bytes) pairs of `image_blob_edges`;
-    ``image_bytes``: float64 per image (see `image_bytes`).
+    ``image_bytes``: float64 per image (see `image_bytes`); ``img_group`` / ``group_keys``: each
+    image's repository (see `image_groups`).
     """
 
     img_m: np.ndarray
     img_kind: np.ndarray
     edges: pd.DataFrame
     image_bytes: np.ndarray
+    img_group: np.ndarray  # each image's repository group (`image_groups`)
+    group_keys: pd.DataFrame  # account_id, region, repository of each group
 
 
 def blob_graph(snapshot: Snapshot) -> BlobGraph:
@@ -102,16 +105,23 @@ def blob_graph(snapshot: Snapshot) -> BlobGraph:
     image = np.concatenate([d_img, v_img])
     pos = order[np.concatenate([d_pos, v_pos])]
     blob = e_blob[pos]
-    first = ~pd.Series(image.astype(np.int64) * max(n_blobs, 1) + blob).duplicated().to_numpy()
+    # a pair can repeat only for an image reached through children (an index): dedupe those rows
+    first = np.ones(len(image), dtype=bool)
+    if len(v_img):
+        has_via = np.zeros(n_img, dtype=bool)
+        has_via[v_img] = True
+        sub = np.flatnonzero(has_via[image])
+        first[sub[pd.Series(image[sub].astype(np.int64) * max(n_blobs, 1) + blob[sub]).duplicated().to_numpy()]] = False
     edges = pd.DataFrame({"image": image[first], "blob": blob[first], "size_bytes": e_size[pos][first]})
 
     # kinds and bytes per image: a manifest sums its distinct blobs; an index its largest child
-    kind_of = np.full(n_codes, "unknown", dtype=object)
-    man_kind = manifests["kind"].astype(object).to_numpy()
-    first_man = ~pd.Series(man_m).duplicated().to_numpy()
-    ok = first_man & np.isin(man_kind, ["image", "index"])
-    kind_of[man_m[ok]] = man_kind[ok]
-    img_kind = kind_of[img_m] if n_img else np.zeros(0, dtype=object)
+    kinds = np.array(["unknown", "image", "index"], dtype=object)
+    man_kind = np.select([(manifests["kind"] == k).fillna(False).to_numpy(bool) for k in kinds[1:]], [1, 2], 0)
+    first_man = np.zeros(len(man_m), dtype=bool)
+    first_man[np.unique(man_m, return_index=True)[1]] = True  # the first row of each digest counts
+    kind_of = np.zeros(n_codes, dtype=np.int8)
+    kind_of[man_m[first_man]] = man_kind[first_man]
+    img_kind = kinds[kind_of[img_m]] if n_img else np.zeros(0, dtype=object)
     m_sum = np.bincount(e_m, weights=e_size.astype(float), minlength=n_codes).astype(float)
     m_sum[deg == 0] = np.nan
     child_max = pd.Series(m_sum[child_m]).groupby(idx_m).max()
@@ -121,7 +131,9 @@ def blob_graph(snapshot: Snapshot) -> BlobGraph:
     nbytes[is_index] = child_max.reindex(img_m[is_index]).to_numpy(float)
     unknown = img_kind == "unknown"
     nbytes[unknown] = images["size_bytes"].astype("Float64").to_numpy(float, na_value=np.nan)[unknown]
-    return BlobGraph(img_m=img_m, img_kind=img_kind, edges=edges, image_bytes=nbytes)
+    group, keys = image_groups(images)
+    return BlobGraph(img_m=img_m, img_kind=img_kind, edges=edges, image_bytes=nbytes, img_group=group,
+                     group_keys=keys)
 
 
 def _runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -207,7 +219,7 @@ def image_storage(snapshot: Snapshot, scope: Scope = "repository", graph: BlobGr
             "repository": imgs["repository"],
             "digest": imgs["digest"],
             "tags": tags,
-            "tagged": tags.map(len).to_numpy() > 0,
+            "tagged": tag_counts(imgs) > 0,
             "kind": kind,
             "is_child": _is_child(snapshot, imgs),
             "status": imgs["status"].fillna("ACTIVE"),
@@ -240,12 +252,12 @@ def repository_storage(snapshot: Snapshot, scope: Scope = "repository",
     """
     _check_scope(scope)
     imgs = snapshot.images.reset_index(drop=True)
-    repos = pd.concat([snapshot.repositories[REPO_KEY], imgs[REPO_KEY]]).drop_duplicates()
+    graph = graph or blob_graph(snapshot)
+    repos = pd.concat([snapshot.repositories[REPO_KEY], graph.group_keys]).drop_duplicates()
     repos = repos.sort_values(REPO_KEY).reset_index(drop=True)
-    repo_of_image = repository_positions(repos, imgs)
+    repo_of_image = repository_positions(repos, imgs, graph)
     n_repos = len(repos)
 
-    graph = graph or blob_graph(snapshot)
     edges = graph.edges.copy()
     edges["repo"] = repo_of_image[edges["image"].to_numpy()]
     archived = imgs["status"].isin(ARCHIVED_STATUSES).to_numpy()
@@ -256,11 +268,14 @@ def repository_storage(snapshot: Snapshot, scope: Scope = "repository",
         edges["pushed"] = pushed[edges["image"].to_numpy()]
         aggs["pushed"] = ("pushed", "min")
     # one row per (repository, blob): archived only if every referencing image is archived
-    rb = edges.groupby(["repo", "blob"], sort=False).agg(**aggs).reset_index()
+    n_blob = int(edges["blob"].max()) + 1 if len(edges) else 1
+    edges["key"] = edges["repo"].to_numpy(np.int64) * n_blob + edges["blob"].to_numpy(np.int64)
+    rb = edges.groupby("key", sort=False).agg(**aggs).reset_index()
+    rb["repo"], rb["blob"] = rb["key"] // n_blob, rb["key"] % n_blob
     if scope == "registry":
         registry_codes = _group_codes(repos, ["account_id", "region"])
         rb["registry"] = registry_codes[rb["repo"].to_numpy()]
-        k = rb.groupby(["registry", "blob"])["repo"].transform("size")
+        k = rb.groupby(rb["registry"].to_numpy(np.int64) * n_blob + rb["blob"].to_numpy(np.int64))["repo"].transform("size")
         rb["share"] = rb["size_bytes"] / k
         rb["exclusive"] = np.where(k == 1, rb["size_bytes"], 0)
     else:
@@ -272,7 +287,7 @@ def repository_storage(snapshot: Snapshot, scope: Scope = "repository",
     exclusive = _sum_by(rb, "repo", n_repos, "exclusive")
 
     kind = graph.img_kind
-    tagged = imgs["tags"].map(len).to_numpy() > 0
+    tagged = tag_counts(imgs) > 0
     naive = imgs["size_bytes"].astype("Float64").to_numpy(float, na_value=np.nan)
     unknown = kind == "unknown"
     stand_in = np.where(unknown, naive, 0.0)  # NaN where neither blobs nor size are known
@@ -320,14 +335,27 @@ def registry_unique_bytes(snapshot: Snapshot) -> pd.DataFrame:
 
 
 # ---- helpers -----------------------------------------------------------------------------------
-def repository_positions(repos: pd.DataFrame, imgs: pd.DataFrame) -> np.ndarray:
-    """For each row of `imgs`, the position of its (account_id, region, repository) in `repos`
-    (-1 if absent). Groups the image rows first, so only one key per repository is looked up."""
+def tag_counts(imgs: pd.DataFrame) -> np.ndarray:
+    """Number of tags of each image row (int64)."""
+    return np.fromiter(map(len, imgs["tags"]), dtype=np.int64, count=len(imgs))
+
+
+def image_groups(imgs: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """(each image row's repository group number, the group keys: account_id, region, repository
+    in order of first appearance)."""
     if len(imgs) == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), imgs[REPO_KEY].iloc[:0].reset_index(drop=True)
     group = imgs.groupby(REPO_KEY, sort=False, dropna=False).ngroup().to_numpy()
     _, first = np.unique(group, return_index=True)
-    keys = imgs[REPO_KEY].iloc[first].reset_index(drop=True)
+    return group, imgs[REPO_KEY].iloc[first].reset_index(drop=True)
+
+
+def repository_positions(repos: pd.DataFrame, imgs: pd.DataFrame, graph: BlobGraph | None = None) -> np.ndarray:
+    """For each row of `imgs` (the snapshot's images when `graph` is given), the position of its
+    (account_id, region, repository) in `repos` (-1 if absent); one lookup per repository."""
+    group, keys = (graph.img_group, graph.group_keys) if graph is not None else image_groups(imgs)
+    if len(group) == 0:
+        return np.zeros(0, dtype=np.int64)
     pos = pd.MultiIndex.from_frame(repos[REPO_KEY]).get_indexer(pd.MultiIndex.from_frame(keys))
     return pos[group]
 

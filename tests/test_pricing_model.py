@@ -335,3 +335,16 @@ def test_bad_pull_days_in_snapshot():
     s = Reg(pull_days=0).image("a", "m1", [("l", GB)]).build()
     with pytest.raises(SnapshotError, match="pull_days 0"):
         costs(s)
+
+
+def test_tier_basis_per_account_is_catalog_data(tmp_path):
+    from ecrcost.pricing.refresh import write_catalog
+
+    rows = load_catalog().show()
+    rows.loc[rows["dimension"] == "rule: egress tier basis", "value"] = "per account"
+    p = write_catalog(rows, tmp_path / "p.csv")
+    s = (Reg().image("a", "m1", [("l", GB)]).pulled("a", pulls_for(40960, 1))
+         .image("b", "m2", [("l", GB)], account=B).pulled("b", pulls_for(20480, 1), account=B).build())
+    df = costs(s, traffic=traffic(), prices=p)
+    assert cents(row(df, "a")["egress_usd"]) == 3532.80  # 921.60 + 30,720 x 0.085: its own ladder
+    assert cents(row(df, "b")["egress_usd"]) == 1792.00  # 921.60 + 10,240 x 0.085

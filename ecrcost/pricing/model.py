@@ -53,6 +53,7 @@ from ..storage import (
     image_bytes,
     repository_positions,
     repository_storage,
+    tag_counts,
 )
 from ..traffic import TrafficProfile, as_traffic
 from .catalog import Catalog, Price, load_catalog
@@ -180,13 +181,14 @@ def bytes_per_pull(snapshot: Snapshot, repositories: pd.DataFrame | None = None,
     """
     repos = (_all_repositories(snapshot) if repositories is None else repositories).reset_index(drop=True)
     imgs = snapshot.images.reset_index(drop=True)
-    code = repository_positions(repos, imgs)
+    graph = graph or blob_graph(snapshot)
+    code = repository_positions(repos, imgs, graph)
     end = snapshot.collected_at
     start = end - pd.Timedelta(days=_pull_days(snapshot))
     in_window = imgs["last_pull_at"].between(start, end).to_numpy(bool)
     pushed = imgs["pushed_at"].to_numpy("datetime64[ns]", na_value=np.datetime64(np.iinfo(np.int64).min + 1, "ns"))
     frame = pd.DataFrame({"code": code, "pushed": pushed.astype(np.int64),
-                          "tagged": imgs["tags"].map(len).to_numpy() > 0}).sort_values(["code", "pushed"], kind="stable")
+                          "tagged": tag_counts(imgs) > 0}).sort_values(["code", "pushed"], kind="stable")
     newest = frame.drop_duplicates("code", keep="last")
     tagged = frame[frame["tagged"]].drop_duplicates("code", keep="last")
     window = np.flatnonzero(in_window)
