@@ -25,7 +25,13 @@ import boto3
 import botocore.credentials
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import ClientError, NoCredentialsError, ProfileNotFound
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ProfileNotFound,
+)
 
 from .errors import AwsError, InputError, ReadOnlyViolation
 
@@ -125,7 +131,7 @@ class Aws:
         """Raise `AwsError` when the credential chain finds no credentials at all (no network)."""
         try:
             creds = self.session.get_credentials()
-        except botocore.exceptions.BotoCoreError as e:
+        except BotoCoreError as e:
             raise AwsError(f"cannot load AWS credentials: {e}") from None
         if creds is None:
             raise AwsError(
@@ -233,6 +239,6 @@ def describe_error(exc: BaseException) -> str:
         op = getattr(exc, "operation_name", "")
         msg = str(err.get("Message") or "").strip()
         return f"{op}: {error_code(exc)}: {msg}".strip(": ") if op else f"{error_code(exc)}: {msg}"
-    if isinstance(exc, botocore.exceptions.EndpointConnectionError):
+    if isinstance(exc, EndpointConnectionError):
         return f"endpoint unreachable: {exc}"
     return f"{type(exc).__name__}: {exc}"
