@@ -64,12 +64,12 @@ def main() -> None:
         os.environ.pop(k, None)
 
     import boto3
+    import moto_patches
     import pytest
     from collect_fixtures import image_manifest, seed_images
     from moto import mock_aws
 
     import ecrcost
-    import moto_patches
 
     mp = pytest.MonkeyPatch()
     moto_patches.apply(mp)
