@@ -281,3 +281,34 @@ def test_unknown_egress_is_never_zero(rep):
     egress = rep.section("egress")
     assert "unknown without a traffic profile" in " ".join(egress.paragraphs)
     assert not np.any(rep["top_repositories"]["egress_usd"].fillna(-1) == 0)
+
+
+def test_report_csv_matches_costs_cli(snaps, tmp_path):
+    """The report's by-repository CSV holds exactly what `ecrcost costs --format csv` prints."""
+    import io
+
+    res = CliRunner().invoke(cli, ["costs", str(snaps[2]), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    cli_rows = pd.read_csv(io.StringIO(res.stdout), dtype=str, keep_default_na=False)
+    out = report(snaps[2]).save(tmp_path / "r")
+    rep_rows = pd.read_csv(out / "top_repositories.csv", dtype=str, keep_default_na=False)
+    key = ["account_id", "region", "repository"]
+    pd.testing.assert_frame_equal(rep_rows.sort_values(key).reset_index(drop=True),
+                                  cli_rows[rep_rows.columns].sort_values(key).reset_index(drop=True))
+
+
+def test_month_over_month_total_cost_with_traffic(tmp_path):
+    profile = tmp_path / "t.toml"
+    profile.write_text("[default]\nsame_region = 0.5\ncross_region = 0.25\ninternet = 0.25\n")
+    r = report(build(), baseline=baseline(), traffic=str(profile))
+    d = by_repo(r["month_over_month"])
+    now, before = costs(build(), traffic=str(profile)), costs(baseline(), traffic=str(profile))
+    assert d.loc["app", "delta_total_usd"] == pytest.approx(
+        by_repo(now).loc["app", "total_usd"] - by_repo(before).loc["app", "total_usd"])
+    assert d.loc["data", "delta_total_usd"] == pytest.approx(by_repo(now).loc["data", "total_usd"])
+    growth = " ".join(r.section("growth").paragraphs)
+    assert f"Total cost ${before['total_usd'].sum():,.2f} to ${now['total_usd'].sum():,.2f}" in growth
+    assert "egress_by_destination" in r.charts
+    e = by_repo(r["egress"])
+    assert (e["same_region_gb"] + e["cross_region_gb"] + e["internet_gb"]).to_numpy() == pytest.approx(
+        e["pulled_gb"].to_numpy())
