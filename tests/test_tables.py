@@ -98,3 +98,9 @@ def test_html_table_escapes_every_string(df):
 def test_unknown_format():
     with pytest.raises(ValueError, match="unknown format"):
         render(pd.DataFrame(), "xml")
+
+
+def test_terminal_colour_only_when_asked_or_on_a_terminal(df, monkeypatch):
+    assert "\x1b[" in render(df, "table", width=100, color=True)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: False, raising=False)
+    assert "\x1b[" not in render(df, "table", width=100)

@@ -117,6 +117,10 @@ def to_terminal(df: pd.DataFrame, *, title: str | None = None, width: int | None
         table.add_column(str(c), justify="right" if numeric else "left", overflow="fold")
     for row in shown.itertuples(index=False):
         table.add_row(*[_rich_escape(x) for x in row])
+    if color is None:  # colour only when stdout is a terminal
+        import sys
+
+        color = sys.stdout.isatty()
     buf = io.StringIO()
     console = Console(file=buf, width=width or _terminal_width(), force_terminal=bool(color),
                       no_color=not color, color_system="auto" if color else None, highlight=False)
