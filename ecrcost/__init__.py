@@ -50,6 +50,8 @@ _EXPORTS: dict[str, str] = {
     "load_catalog": "pricing.catalog",
     "load_traffic": "traffic",
     "costs": "pricing.model",
+    "line_items": "pricing.model",
+    "egress_usage": "pricing.model",
     # comparison
     "compare": "registries",
     "load_plans": "registries",
