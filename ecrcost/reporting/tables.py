@@ -71,6 +71,8 @@ def format_usd(v: Any) -> str:
     if is_missing(v):
         return "n/a"
     v = float(v)
+    if 0 < abs(v) < 0.00005:  # would round to $0.0000: say it is not zero
+        return ">-$0.0001" if v < 0 else "<$0.0001"
     if 0 < abs(v) < 0.005:
         return f"-${-v:.4f}" if v < 0 else f"${v:.4f}"
     return f"-${-v:,.2f}" if v < 0 else f"${v:,.2f}"
