@@ -166,7 +166,7 @@ def image_blob_edges(snapshot: Snapshot, graph: BlobGraph | None = None) -> pd.D
     digest), ``size_bytes`` (int64). Index images reach their blobs through their children.
     Duplicate pairs are removed.
     """
-    return (graph or blob_graph(snapshot)).edges.copy()
+    return (graph or blob_graph(snapshot)).edges.copy(deep=False)  # copy-on-write: safe
 
 
 def image_bytes(snapshot: Snapshot, rows: np.ndarray | None = None, graph: BlobGraph | None = None) -> pd.Series:
@@ -194,7 +194,7 @@ def image_storage(snapshot: Snapshot, scope: Scope = "repository", graph: BlobGr
     _check_scope(scope)
     imgs = snapshot.images.reset_index(drop=True)
     graph = graph or blob_graph(snapshot)
-    edges = graph.edges.copy()
+    edges = graph.edges.copy(deep=False)
     kind = pd.Series(graph.img_kind, dtype="string")
     repo_codes = _group_codes(imgs, REPO_KEY if scope == "repository" else ["account_id", "region"])
     edges["group"] = repo_codes[edges["image"].to_numpy()]
@@ -258,7 +258,7 @@ def repository_storage(snapshot: Snapshot, scope: Scope = "repository",
     repo_of_image = repository_positions(repos, imgs, graph)
     n_repos = len(repos)
 
-    edges = graph.edges.copy()
+    edges = graph.edges.copy(deep=False)
     edges["repo"] = repo_of_image[edges["image"].to_numpy()]
     archived = imgs["status"].isin(ARCHIVED_STATUSES).to_numpy()
     edges["archived"] = archived[edges["image"].to_numpy()]
