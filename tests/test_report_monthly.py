@@ -312,3 +312,13 @@ def test_month_over_month_total_cost_with_traffic(tmp_path):
     e = by_repo(r["egress"])
     assert (e["same_region_gb"] + e["cross_region_gb"] + e["internet_gb"]).to_numpy() == pytest.approx(
         e["pulled_gb"].to_numpy())
+
+
+def test_unreadable_lifecycle_policy_is_not_counted_as_none():
+    snap = build()
+    web = snap.repositories["repository"] == "web"
+    snap.repositories.loc[web, "error"] = "lifecycle_policy: AccessDeniedException: not authorized"
+    r = report(snap)
+    assert list(r["no_lifecycle_policy"]["repository"]) == ["legacy"]
+    assert "1 of 5 repositories have no lifecycle policy (1 more could not be read)." in r.section("savings").paragraphs
+    assert list(r["repository_errors"]["repository"]) == ["web"]  # and Coverage lists the error

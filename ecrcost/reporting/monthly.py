@@ -444,7 +444,9 @@ def _savings(ctx: _Context) -> Section:
                  "what deleting a whole group frees. Pull times are ECR's lastRecordedPullTime "
                  "(refreshed about daily).")
     lifecycle = _no_lifecycle(ctx)
-    paras.append(f"{len(lifecycle):,} of {len(ctx.snap.repositories):,} repositories have no lifecycle policy.")
+    unknown = int(lifecycle_unknown(ctx.snap.repositories).sum())
+    paras.append(f"{len(lifecycle):,} of {len(ctx.snap.repositories):,} repositories have no lifecycle policy"
+                 + (f" ({unknown:,} more could not be read)." if unknown else "."))
     per_repo = per_repo[(per_repo["untagged_images"] > 0) | (per_repo["unpulled_images"] > 0)]
     per_repo = per_repo.sort_values(["unpulled_exclusive_bytes", "untagged_exclusive_bytes"], ascending=False,
                                     kind="stable").reset_index(drop=True)
@@ -537,9 +539,16 @@ def _freed_by_repository(ctx: _Context, cand: pd.DataFrame, rate: pd.Series) -> 
     return out
 
 
+def lifecycle_unknown(repositories: pd.DataFrame) -> pd.Series:
+    """Per repository: could its lifecycle policy not be read (the collector noted an error for it)?"""
+    return repositories["error"].fillna("").str.contains("lifecycle_policy", regex=False).astype(bool)
+
+
 def _no_lifecycle(ctx: _Context) -> pd.DataFrame:
+    """Repositories known to have no lifecycle policy (an unreadable policy is not "none")."""
     repos = ctx.snap.repositories
-    none = repos[repos["lifecycle_policy"].isna()][[*REPO_KEY, "tags"]].rename(columns={"tags": "resource_tags"})
+    none = repos[repos["lifecycle_policy"].isna() & ~lifecycle_unknown(repos)]
+    none = none[[*REPO_KEY, "tags"]].rename(columns={"tags": "resource_tags"})
     cost = ctx.by_repo[[*REPO_KEY, "images", "unique_bytes", "storage_usd"]]
     out = none.merge(cost, on=REPO_KEY, how="left")
     out["resource_tags"] = out["resource_tags"].fillna("")
