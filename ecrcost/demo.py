@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from botocore.exceptions import ProfileNotFound
 
 from .errors import EcrcostError, OutputExistsError
 from .synthetic import SIZES, Organization, synthetic_organization
@@ -281,8 +282,12 @@ def run_demo(out: str | os.PathLike[str] = DEFAULT_OUT, size: str = "default", s
         say(f"Emulator at {url}: seeded {counts['repositories']} repositories, {counts['images']:,} images, "
             f"{len(org.accounts)} accounts x {len(org.regions)} regions.")
         lap("seed")
-        snap = collect(regions=list(org.regions), role_arns=org.role_arns(), endpoint_url=url,
-                       session=demo_session(), workers=workers, pull_days=org.pull_days, use_cache=False)
+        try:
+            snap = collect(regions=list(org.regions), role_arns=org.role_arns(), endpoint_url=url,
+                           session=demo_session(), workers=workers, pull_days=org.pull_days, use_cache=False)
+        except ProfileNotFound as e:  # the collector's region validation reads AWS_PROFILE
+            raise DemoError(f"{e} (AWS_PROFILE={os.environ.get('AWS_PROFILE')!r}); the demo needs no AWS "
+                            "profile: unset AWS_PROFILE and run it again") from None
         lap("collect")
     calls = sum((snap.meta.get("api_calls") or {}).values())
     say(f"Collected over HTTP: {len(snap.repositories)} repositories, {len(snap.images):,} images, "
