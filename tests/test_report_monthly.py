@@ -233,6 +233,11 @@ def test_method_states_units_scope_and_catalog(rep):
 def test_registry_scope_and_empty_snapshot():
     r = report(build(), scope="registry")
     assert "scope: registry" in "\n".join(r.section("method").paragraphs)
+    registry_total = costs(build(), by="total", scope="registry").iloc[0]
+    assert r["summary"].iloc[0]["unique_bytes"] == registry_total["unique_bytes"]
+    assert r["summary"].iloc[0]["storage_usd"] == pytest.approx(registry_total["storage_usd"])
+    # registry scope counts a blob once per account+region: never more than per-repository scope
+    assert r["summary"].iloc[0]["unique_bytes"] <= report(build())["summary"].iloc[0]["unique_bytes"]
     empty = report(ecrcost.Snapshot.build({"collected_at": "2026-11-28T00:00:00+00:00"}))
     assert len(empty["top_repositories"]) == 0 and empty["summary"].iloc[0]["images"] == 0
     assert "<html" in empty.html()

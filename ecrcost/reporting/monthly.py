@@ -303,10 +303,12 @@ def _summary(ctx: _Context) -> Section:
                      f"storage + {format_usd(row['egress_usd'])} egress"
                      + (f" + {format_usd(repl)} replication." if repl and not np.isnan(repl) else "."))
     if not np.isnan(row["overcount_bytes"]):
+        verb = "overstates" if naive >= unique else "understates"
+        pct = f" ({abs(row['overcount_pct']):.1f}%)" if not np.isnan(row["overcount_pct"]) else ""
         paras.append(f"Summing imageSizeInBytes (what the console and most tools do) gives "
                      f"{format_bytes(naive)}; the deduplicated layers actually stored come to "
-                     f"{format_bytes(unique)}, so the naive figure overstates storage by "
-                     f"{format_bytes(naive - unique)} ({row['overcount_pct']:.1f}%).")
+                     f"{format_bytes(unique)}, so the naive figure {verb} storage by "
+                     f"{format_bytes(abs(naive - unique))}{pct}.")
     paras.append(f"{row['accounts']} account(s), {row['regions']} region(s), {row['repositories']:,} "
                  f"repositories, {row['images']:,} images.")
     if len(snap.incomplete_targets):
