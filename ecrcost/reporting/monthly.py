@@ -293,8 +293,10 @@ def _summary(ctx: _Context) -> Section:
     df = pd.DataFrame([row])
     paras = []
     if np.isnan(row["egress_usd"]):
+        why = ("without a traffic profile (--traffic)" if ctx.traffic is None
+               else "for some repositories (see Egress)")
         paras.append(f"Monthly run-rate: {format_usd(row['storage_usd'])} for storage; egress is unknown "
-                     "without a traffic profile (--traffic), so the total is n/a.")
+                     f"{why}, so the total is n/a.")
         if row["replication_usd"] and not np.isnan(row["replication_usd"]):
             paras.append(f"Replication: {format_usd(row['replication_usd'])}.")
     else:
