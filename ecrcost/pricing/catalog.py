@@ -86,11 +86,12 @@ class Price:
     @property
     def flags(self) -> list[str]:
         """Warnings to carry into every output that uses this price."""
+        what = f"{self.dimension} ({self.storage_class})" if self.storage_class else self.dimension
         out = []
         if self.fallback:
-            out.append(f"fallback price: no sourced {self.dimension} price for {self.region}")
+            out.append(f"fallback price: no sourced {what} price for {self.region}")
         if self.confidence == "low":
-            out.append(f"low-confidence price: {self.dimension} {self.region}")
+            out.append(f"low-confidence price: {what} {self.region}")
         return out
 
 

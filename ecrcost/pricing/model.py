@@ -563,8 +563,13 @@ def method(catalog: Catalog, snapshot: Snapshot, *, by: str, scope: str, month: 
     days = snapshot.meta.get("pull_days")
     cross = catalog.fact("rule: cross-region pulls")
     basis = catalog.fact("rule: egress tier basis")
-    fallback = sorted({f.split(" for ")[-1] + f" ({f.split(' price')[0].split('no sourced ')[-1]})"
-                       for fl in items["flags"] for f in fl if f.startswith("fallback price")})
+    used: dict[str, set[str]] = {}
+    for fl in items["flags"]:
+        for f in fl:
+            m = re.fullmatch(r"fallback price: no sourced (.+) price for (\S+)", f)
+            if m:
+                used.setdefault(m.group(2), set()).add(m.group(1))
+    fallback = [f"{region}: {', '.join(sorted(dims))}" for region, dims in sorted(used.items())]
     if traffic is None:
         egress = ("unknown (n/a): no traffic profile; egress GB are shown, and the rate that would apply is "
                   "in each row's flags")
