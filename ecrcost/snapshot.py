@@ -20,11 +20,12 @@ account and region, so each is stored once however many repositories hold it.
     collected_at    ISO-8601 UTC time the collection started
     pull_days       int, the CloudWatch window (days) the pulls table covers
     targets         list of {account_id, region, status: "ok"|"partial"|"failed", error: str|null,
-                    errors: [{repository, error}], role_arn: str|null}
+                    errors: [{repository, error}], notes: [str], role_arn: str|null}
     registries      list of {account_id, region, replication_rules: list|"unknown",
                     registry_policy: bool|"unknown", pull_through_cache_rules: list|"unknown",
                     blob_mounting: "ENABLED"|"DISABLED"|"unknown"}
     settings        dict of the collection options (workers, manifests, endpoint_url, ...)
+    api_calls       {"service:Operation": count} made by the collection
 
 Writes are atomic (a temporary sibling directory, then one rename); reading validates the schema
 version and every table's columns and fails with `SnapshotError` naming what is wrong.
@@ -68,6 +69,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "lifecycle_policy": "string",  # policy JSON text, <NA> when the repository has none
         "repository_policy": "string",  # policy JSON text, <NA> when the repository has none
         "error": "string",  # <NA>, or why part of this repository could not be collected
+        "images_complete": "boolean",  # False when its images could not be listed (sizes unknown)
     },
     "images": {
         "account_id": "string",

@@ -242,7 +242,8 @@ def repository_storage(snapshot: Snapshot, scope: Scope = "repository",
     estimate under `scope`), standard_bytes and archive_bytes (unique_bytes split by storage
     class), exclusive_bytes (what deleting the whole repository frees), missing_manifests (images
     whose blobs are unknown; their imageSizeInBytes stands in). Byte columns are float64 so that
-    registry-scope shares (size/k) and unknown values (NaN) fit.
+    registry-scope shares (size/k) and unknown values (NaN) fit; they are NaN for a repository
+    whose images could not be listed (``repositories.images_complete`` is False).
 
     With ``period=(start, end)`` (UTC timestamps) three more columns describe that period, for the
     images present in the snapshot: standard_byte_hours and archive_byte_hours (each blob's bytes
@@ -322,6 +323,12 @@ def repository_storage(snapshot: Snapshot, scope: Scope = "repository",
         img_new = (pushed >= start) & (pushed < end)
         out["new_bytes"] = _sum_by(new, "repo", n_repos, "share") + per_repo(np.where(img_new, stand_in, 0.0))
         cols += ["standard_byte_hours", "archive_byte_hours", "new_bytes"]
+    # a repository whose images could not be listed has unknown sizes, never 0
+    unlisted = snapshot.repositories["images_complete"].eq(False).fillna(False).to_numpy(bool)
+    if unlisted.any():
+        mask = pd.MultiIndex.from_frame(repos).isin(
+            pd.MultiIndex.from_frame(snapshot.repositories.loc[unlisted, REPO_KEY]))
+        out.loc[mask, [c for c in cols if c.endswith(("_bytes", "_byte_hours"))]] = np.nan
     return out[cols]
 
 

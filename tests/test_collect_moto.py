@@ -188,6 +188,9 @@ def test_access_denied_on_one_repository_is_partial(ecr):
     repos = snap.repositories.set_index("repository")
     assert "AccessDenied" in repos.loc["locked", "error"] and pd.isna(repos.loc["open", "error"])
     assert list(snap.images["repository"]) == ["open"]
+    assert repos.loc["locked", "images_complete"] == False  # noqa: E712 (pandas boolean NA-aware)
+    sizes = ecrcost.repository_storage(snap).set_index("repository")
+    assert pd.isna(sizes.loc["locked", "unique_bytes"]) and sizes.loc["open", "unique_bytes"] > 0
 
 
 def test_pull_counts_access_denied_is_partial(ecr):

@@ -110,3 +110,14 @@ def test_empty_snapshot():
     out = repository_storage(Snapshot.build())
     assert len(out) == 0 and "unique_bytes" in out.columns
     assert isinstance(image_storage(Snapshot.build()), pd.DataFrame)
+
+
+def test_repository_whose_images_could_not_be_listed_is_unknown_not_zero():
+    repos = [{"account_id": A, "region": R, "repository": "denied", "images_complete": False,
+              "error": "images: AccessDeniedException"},
+             {"account_id": A, "region": R, "repository": "fine"}]
+    s = Snapshot.build(repositories=repos, images=[img("fine", "m1", ["x"], 500)])
+    r = by_repo(repository_storage(s, period=(pd.Timestamp("2026-11-01", tz="UTC"), pd.Timestamp("2026-12-01", tz="UTC"))))
+    for col in ["naive_bytes", "unique_bytes", "exclusive_bytes", "standard_byte_hours", "new_bytes"]:
+        assert math.isnan(r.loc["denied", col]), col
+    assert r.loc["fine", "unique_bytes"] == 500

@@ -283,6 +283,7 @@ class _Run:
                 raise
             except Exception as e:  # noqa: BLE001
                 errors.append(f"images: {describe_error(e)}")
+                row["images_complete"] = False
             row["error"] = "; ".join(errors) or None
             with self.lock:
                 self.repositories.append(row)
