@@ -204,7 +204,15 @@ class Aws:
         # registered apply to role clients too), with the role's credentials.
         base = self.session._session  # boto3 exposes no public accessor for it
         events = copy.copy(base.get_component("event_emitter"))
-        bs = botocore.session.Session(event_hooks=events, include_builtin_handlers=False)
+        # the same configuration sources as the base session (its profile, files, variables):
+        # a caller's session that reads no profile must not make this one read AWS_PROFILE
+        bs = botocore.session.Session(
+            session_vars=dict(base.session_var_map), event_hooks=events, include_builtin_handlers=False
+        )
+        for var in ("profile", "config_file", "credentials_file"):
+            value = base.get_config_variable(var)
+            if value is not None:
+                bs.set_config_variable(var, value)
         bs.register_component(
             "credential_provider",
             botocore.credentials.CredentialResolver([_StaticProvider(credentials)]),

@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from botocore.exceptions import ProfileNotFound
 
 from .errors import EcrcostError, OutputExistsError
 from .synthetic import SIZES, Organization, synthetic_organization
@@ -114,19 +113,22 @@ def emulator() -> Iterator[str]:
 def isolated_emulator() -> Iterator[None]:
     """EMULATOR SET-UP: keep the user's AWS configuration out of the embedded moto.
 
-    moto lists regions with a default boto3 Session, which fails when AWS_PROFILE names a profile
-    this machine does not have (moto issue #5469). While this context is active moto uses a
-    session that reads no profile (`demo_session`); the original is restored on exit.
+    moto makes default botocore sessions to list regions and, when it turns an error into a
+    response, services; both fail when AWS_PROFILE names a profile this machine does not have
+    (moto issue #5469). While this context is active moto uses sessions that read no profile
+    (`demo_session`); the originals are restored on exit.
     """
+    import moto.core.utils as moto_utils
     from moto.core.base_backend import AccountSpecificBackend
 
-    original = AccountSpecificBackend.__dict__["get_session"]
+    original = AccountSpecificBackend.__dict__["get_session"], moto_utils.Session
     session = demo_session()
     AccountSpecificBackend.get_session = classmethod(lambda cls: session)  # type: ignore[method-assign,assignment]
+    moto_utils.Session = lambda: session._session  # type: ignore[assignment,misc]
     try:
         yield
     finally:
-        AccountSpecificBackend.get_session = original  # type: ignore[method-assign]
+        AccountSpecificBackend.get_session, moto_utils.Session = original  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager
@@ -282,12 +284,8 @@ def run_demo(out: str | os.PathLike[str] = DEFAULT_OUT, size: str = "default", s
         say(f"Emulator at {url}: seeded {counts['repositories']} repositories, {counts['images']:,} images, "
             f"{len(org.accounts)} accounts x {len(org.regions)} regions.")
         lap("seed")
-        try:
-            snap = collect(regions=list(org.regions), role_arns=org.role_arns(), endpoint_url=url,
-                           session=demo_session(), workers=workers, pull_days=org.pull_days, use_cache=False)
-        except ProfileNotFound as e:  # the collector's region validation reads AWS_PROFILE
-            raise DemoError(f"{e} (AWS_PROFILE={os.environ.get('AWS_PROFILE')!r}); the demo needs no AWS "
-                            "profile: unset AWS_PROFILE and run it again") from None
+        snap = collect(regions=list(org.regions), role_arns=org.role_arns(), endpoint_url=url,
+                       session=demo_session(), workers=workers, pull_days=org.pull_days, use_cache=False)
         lap("collect")
     calls = sum((snap.meta.get("api_calls") or {}).values())
     say(f"Collected over HTTP: {len(snap.repositories)} repositories, {len(snap.images):,} images, "
@@ -325,7 +323,7 @@ def summary(result: DemoResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     total = c[sums].sum(min_count=1).to_frame().T.assign(account_id="total", region="")
     table = pd.concat([by_registry, total[keys + sums]], ignore_index=True)
     for col in ("images", "untagged_images"):
-        table[col] = table[col].astype("int64")
+        table[col] = table[col].fillna(0).astype("int64")  # counts of an empty snapshot are 0
     table = table.rename(columns={"untagged_images": "untagged"})
     from .registries.comparison import cheapest_per_registry
 

@@ -13,6 +13,7 @@ default: the configured region. Unknown regions and malformed role ARNs raise `T
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,8 +38,11 @@ class Target:
     role_arn: str | None = None
 
 
+@functools.cache
 def _botocore() -> botocore.session.Session:
-    return botocore.session.get_session()
+    """A botocore session for its bundled endpoint data only: it ignores AWS_PROFILE (a profile
+    that does not exist must not break region validation) and never loads credentials."""
+    return botocore.session.Session(session_vars={"profile": (None, None, None, None)})
 
 
 def ecr_regions(partition: str = "aws") -> list[str]:

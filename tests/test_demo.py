@@ -141,11 +141,9 @@ def test_demo_default_size(aws_env, tmp_path):
     assert (result.out / "index.html").stat().st_size > 10_000
 
 
-def test_demo_with_a_missing_aws_profile_is_a_clean_error_or_works(aws_env, tmp_path, monkeypatch):
+def test_demo_works_with_a_missing_aws_profile(aws_env, tmp_path, monkeypatch):
+    # the demo needs no AWS configuration: a profile name that does not exist must not matter
     monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
     result = CliRunner().invoke(cli, ["demo", "--size", "small", "--out", str(tmp_path / "demo")])
-    assert "Traceback" not in result.output
-    if result.exit_code:
-        assert result.exit_code == 1 and "unset AWS_PROFILE" in result.output, result.output
-    else:
-        assert (tmp_path / "demo" / "index.html").is_file()
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "demo" / "index.html").is_file()

@@ -105,3 +105,12 @@ def test_org_role_without_an_organization_is_a_clear_error(moto_aws):
         resolve_targets(regions=["us-east-1"], org_role="ReadOnlyECR", session=session)
     with pytest.raises(TargetError, match="no ACTIVE accounts"):  # moto: an empty list
         resolve_targets(regions=["us-east-1"], org_role="ReadOnlyECR")
+
+
+def test_region_validation_does_not_depend_on_aws_profile(monkeypatch):
+    # endpoint data is bundled with botocore; a missing profile must not break it
+    from ecrcost.targets import resolve_regions
+
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    assert resolve_regions(["eu-west-1"]) == ["eu-west-1"]
+    assert "us-east-1" in resolve_regions(all_regions=True, default="us-east-1")
