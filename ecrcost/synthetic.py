@@ -290,6 +290,7 @@ def synthetic_snapshot(
 
     # ---- pulls: daily sums per pulled repository -------------------------------------------------
     rate = rng.lognormal(2.0, 2.0, n_repos) * (rng.random(n_repos) < 0.8)
+    rate[~np.isin(np.arange(n_repos), unit_repo)] = 0.0  # nothing to pull from an empty repository
     pulled_repos = np.flatnonzero(rate > 0)
     day0 = (now - pd.Timedelta(days=pull_days)).normalize().value
     p_repo = np.repeat(pulled_repos, pull_days)

@@ -223,3 +223,17 @@ def test_the_clock_moves_pull_counts_only():
     assert [r.name for r in a.repositories] == [r.name for r in b.repositories]
     start, end = b.pull_window()
     assert min(d for r in b.repositories for d in r.pulls) <= start and max(d for r in b.repositories for d in r.pulls) < end + pd.Timedelta(days=1)
+
+
+def test_synthetic_snapshot_pulls_only_repositories_that_hold_images():
+    # a repository with pulls but no images has unknown bytes per pull, which would make every
+    # egress total of a benchmark unknown
+    from ecrcost.pricing.model import egress_usage
+    from ecrcost.synthetic import synthetic_snapshot
+
+    snap = synthetic_snapshot(images=20_000, repositories=200, seed=0)
+    key = ["account_id", "region", "repository"]
+    holding = set(map(tuple, snap.images[key].drop_duplicates().to_numpy()))
+    pulled = set(map(tuple, snap.pulls[key].drop_duplicates().to_numpy()))
+    assert pulled and pulled <= holding
+    assert egress_usage(snap, None)["pulled_gb"].notna().all()
