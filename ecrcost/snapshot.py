@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,7 +45,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import OutputExistsError, SnapshotError
+from .errors import SnapshotError
+from .files import atomic_directory
 
 SCHEMA_VERSION = 1
 
@@ -226,27 +225,13 @@ class Snapshot:
         `OutputExistsError` unless `force` is true (then it is replaced only after the new snapshot
         is complete).
         """
-        dest = Path(path)
-        if dest.exists() and not force:
-            raise OutputExistsError(f"{dest} already exists; pass --force to replace it")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-        try:
+        with atomic_directory(path, force) as tmp:
             meta = dict(self.meta, schema_version=SCHEMA_VERSION)
             (tmp / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
             for name, df in self.tables().items():
                 table = pa.Table.from_pandas(conform(name, df), preserve_index=False)
                 pq.write_table(table, tmp / f"{name}.parquet")
-            if dest.exists():
-                old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
-                dest.rename(old)
-                tmp.rename(dest)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                tmp.rename(dest)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        dest = Path(path)
         self.path = dest
         return dest
 

@@ -31,9 +31,7 @@ with each refreshed (service, region, dimension, storage class) ladder replaced;
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,7 +41,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import AwsError, OutputExistsError
+from ..errors import AwsError
+from ..files import atomic_file
 from .catalog import COLUMNS, OPTIONAL_COLUMNS, Catalog, load_catalog
 
 ENDPOINT_REGIONS = ("us-east-1", "eu-central-1", "ap-south-1")
@@ -217,22 +216,13 @@ def merge(base: Catalog, fresh: pd.DataFrame) -> pd.DataFrame:
 
 def write_catalog(rows: pd.DataFrame, path: str | Path, force: bool = False) -> Path:
     """Write catalog rows to CSV atomically (open tiers as an empty tier_end_gb)."""
-    dest = Path(path)
-    if dest.exists() and not force:
-        raise OutputExistsError(f"{dest} already exists; pass --force to replace it")
     out = rows.copy()
     for c in ("tier_start_gb", "tier_end_gb", "usd"):
         out[c] = out[c].map(_num_text)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            out[COLUMNS[:9] + ["value"] + COLUMNS[9:] + ["notes"]].to_csv(f, index=False, lineterminator="\n")
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return dest
+    with atomic_file(path, force) as tmp:
+        out[COLUMNS[:9] + ["value"] + COLUMNS[9:] + ["notes"]].to_csv(
+            tmp, index=False, lineterminator="\n", encoding="utf-8")
+    return Path(path)
 
 
 def _num_text(v: Any) -> str:

@@ -15,8 +15,6 @@ matches `ecrcost costs` and `ecrcost compare`. Money is USD per month; bytes are
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, OutputExistsError, SnapshotError
+from ..errors import InputError, SnapshotError
+from ..files import atomic_directory
 from ..snapshot import SCHEMA_VERSION, Snapshot, load_snapshot
 from ..storage import REPO_KEY, image_blob_edges, image_storage
 from . import charts
@@ -151,12 +150,7 @@ class Report:
         place, so `out_dir` is never half-written. An existing `out_dir` is refused with
         `OutputExistsError` unless `force` (then it is replaced once the new report is complete).
         """
-        dest = Path(out_dir)
-        if dest.exists() and not force:
-            raise OutputExistsError(f"{dest} already exists; pass --force to replace it")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-        try:
+        with atomic_directory(out_dir, force) as tmp:
             (tmp / "charts").mkdir()
             for name, png in self.charts.items():
                 (tmp / "charts" / f"{name}.png").write_bytes(png)
@@ -164,17 +158,7 @@ class Report:
                 (tmp / f"{name}.csv").write_text(to_csv(df), encoding="utf-8")
             (tmp / "report.md").write_text(self.markdown(), encoding="utf-8")
             (tmp / "index.html").write_text(self.html(), encoding="utf-8")
-            tmp.chmod(0o755)
-            if dest.exists():
-                old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
-                dest.rename(old)
-                tmp.rename(dest)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                tmp.rename(dest)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        dest = Path(out_dir)
         return dest
 
     def __repr__(self) -> str:

@@ -1,0 +1,61 @@
+"""Atomic writes: a snapshot, a report or a catalog file is complete or absent, never half-written.
+
+Both helpers write into a temporary sibling (same directory, so the final rename is atomic on one
+filesystem), then rename it into place. An existing destination is refused with
+`OutputExistsError` unless `force`, and is then replaced only once the new content is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import OutputExistsError
+
+
+def _check_dest(path: str | os.PathLike[str], force: bool) -> Path:
+    dest = Path(path)
+    if dest.exists() and not force:
+        raise OutputExistsError(f"{dest} already exists; pass --force to replace it")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    return dest
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | os.PathLike[str], force: bool = False) -> Iterator[Path]:
+    """Yield an empty temporary directory; on success it becomes `path` (mode 0755)."""
+    dest = _check_dest(path, force)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        yield tmp
+        tmp.chmod(0o755)  # mkdtemp makes it private (0700)
+        if dest.exists():
+            old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+            dest.rename(old)
+            tmp.rename(dest)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str], force: bool = False) -> Iterator[Path]:
+    """Yield a temporary file path to write; on success it replaces `path` (mode 0644)."""
+    dest = _check_dest(path, force)
+    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        tmp.chmod(0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

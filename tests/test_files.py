@@ -1,0 +1,49 @@
+"""Atomic writes: complete or absent, never half-written; existing output needs force."""
+
+import pytest
+
+from ecrcost.errors import OutputExistsError
+from ecrcost.files import atomic_directory, atomic_file
+
+
+def test_atomic_directory_appears_only_when_complete(tmp_path):
+    dest = tmp_path / "out"
+    with atomic_directory(dest) as tmp:
+        (tmp / "a.txt").write_text("a")
+        assert not dest.exists()
+    assert (dest / "a.txt").read_text() == "a"
+    assert oct(dest.stat().st_mode & 0o777) == "0o755"
+
+
+def test_atomic_directory_failure_leaves_the_old_content(tmp_path):
+    dest = tmp_path / "out"
+    dest.mkdir()
+    (dest / "old.txt").write_text("old")
+    with pytest.raises(OutputExistsError):
+        with atomic_directory(dest):
+            pass
+    with pytest.raises(RuntimeError):
+        with atomic_directory(dest, force=True) as tmp:
+            (tmp / "new.txt").write_text("new")
+            raise RuntimeError("crash half-way")
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert [p.name for p in dest.iterdir()] == ["old.txt"]
+    with atomic_directory(dest, force=True) as tmp:
+        (tmp / "new.txt").write_text("new")
+    assert [p.name for p in dest.iterdir()] == ["new.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_atomic_file(tmp_path):
+    dest = tmp_path / "prices.csv"
+    with atomic_file(dest) as tmp:
+        tmp.write_text("v1")
+    assert dest.read_text() == "v1"
+    with pytest.raises(OutputExistsError):
+        with atomic_file(dest):
+            pass
+    with pytest.raises(RuntimeError):
+        with atomic_file(dest, force=True) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError
+    assert dest.read_text() == "v1" and [p.name for p in tmp_path.iterdir()] == ["prices.csv"]
