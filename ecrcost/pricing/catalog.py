@@ -270,22 +270,25 @@ def _parse_row(path: Path, line: int, rec: dict[str, Any]) -> dict[str, Any]:
             raise PriceCatalogError(f"{where}: a {out['unit']!r} row needs a value")
         out["tier_start_gb"], out["tier_end_gb"], out["usd"] = math.nan, math.nan, math.nan
         return out
-    out["usd"] = _number(where, "usd", out["usd"])
-    out["tier_start_gb"] = _number(where, "tier_start_gb", out["tier_start_gb"] or "0")
+    out["usd"] = parse_number(where, "usd", out["usd"])
+    out["tier_start_gb"] = parse_number(where, "tier_start_gb", out["tier_start_gb"] or "0")
     end = out["tier_end_gb"]
-    out["tier_end_gb"] = math.inf if end in ("", "inf", "Inf") else _number(where, "tier_end_gb", end)
+    out["tier_end_gb"] = math.inf if end in ("", "inf", "Inf") else parse_number(where, "tier_end_gb", end)
     if out["tier_end_gb"] <= out["tier_start_gb"]:
         raise PriceCatalogError(f"{where}: tier_end_gb must be greater than tier_start_gb")
     return out
 
 
-def _number(where: str, column: str, text: str) -> float:
+def parse_number(where: str, column: str, text: str, error: type[Exception] = PriceCatalogError) -> float:
+    """`text` as a non-negative number, else `error` naming `where` (file and row) and `column`.
+
+    Shared by the price catalog and the registry plan files (`error=PlanCatalogError`)."""
     try:
         v = float(text)
     except ValueError:
-        raise PriceCatalogError(f"{where}: {column} {text!r} is not a number") from None
+        raise error(f"{where}: {column} {text!r} is not a number") from None
     if math.isnan(v) or v < 0:
-        raise PriceCatalogError(f"{where}: {column} must be a non-negative number, not {text!r}")
+        raise error(f"{where}: {column} must be a non-negative number, not {text!r}")
     return v
 
 

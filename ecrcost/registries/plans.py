@@ -40,6 +40,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import PlanCatalogError
+from ..pricing.catalog import parse_number
 
 REGISTRIES = ("ecr", "ecr-public", "dockerhub", "ghcr", "gar", "acr", "quay", "artifactory", "gitlab")
 ITEMS = ("fee", "storage", "transfer", "consumption", "unbilled", "limit", "fair_use")
@@ -106,15 +107,7 @@ def load_plans(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
 
 
 def _number(file: Path, row: int, col: str, text: str) -> float:
-    if text == "":
-        return math.nan
-    try:
-        v = float(text)
-    except ValueError:
-        raise PlanCatalogError(f"{file}: row {row}: {col} {text!r} is not a number") from None
-    if math.isnan(v) or v < 0:
-        raise PlanCatalogError(f"{file}: row {row}: {col} {text!r} must be a non-negative number")
-    return v
+    return math.nan if text == "" else parse_number(f"{file}: row {row}", col, text, PlanCatalogError)
 
 
 def _check_row(file: Path, r: dict[str, Any]) -> None:
