@@ -55,9 +55,16 @@ _EXPORTS: dict[str, str] = {
     # comparison
     "compare": "registries",
     "load_plans": "registries",
+    "dimensions": "registries",
+    "workload": "registries",
     # report
     "report": "reporting.monthly",
     "Report": "reporting.monthly",
+    "render": "reporting.tables",
+    # synthetic data and the demo
+    "synthetic_snapshot": "synthetic",
+    "synthetic_organization": "synthetic",
+    "run_demo": "demo",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
