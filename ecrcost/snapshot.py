@@ -147,8 +147,10 @@ def conform(name: str, df: pd.DataFrame | list[dict[str, Any]] | None) -> pd.Dat
 def _as_dtype(s: pd.Series, dtype: str) -> pd.Series:
     if dtype == _TS:
         return pd.to_datetime(s, utc=True).astype(_TS)
-    if dtype == "object":
-        return s.map(lambda v: [] if v is None or (isinstance(v, float) and pd.isna(v)) else list(v))
+    if dtype == "object":  # list[str]; a comprehension is several times faster than Series.map here
+        lists = [v if type(v) is list else [] if v is None or (isinstance(v, float) and pd.isna(v)) else list(v)
+                 for v in s]
+        return pd.Series(lists, index=s.index, dtype=object)
     return s.astype(dtype)
 
 
@@ -289,7 +291,11 @@ def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
         if not f.is_file():
             raise SnapshotError(f"{p}: missing table {f.name}")
         try:
-            df = pq.read_table(f).to_pandas()
+            table = pq.read_table(f)
+            df = table.to_pandas()
+            for col in table.column_names:  # list columns: Python lists straight from Arrow (fast)
+                if SCHEMA[name].get(col) == "object":
+                    df[col] = pd.Series(table.column(col).to_pylist(), index=df.index, dtype=object)
         except Exception as e:  # pyarrow raises several types for corrupt files
             raise SnapshotError(f"{f}: unreadable Parquet table ({e})") from None
         missing = [c for c in columns if c not in df.columns]
