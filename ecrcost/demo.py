@@ -298,6 +298,7 @@ def run_demo(out: str | os.PathLike[str] = DEFAULT_OUT, size: str = "default", s
         cost = costs(snap, by="repository", traffic=traffic)
         comparison = compare(snap, traffic=traffic)
         lap("costs")
+        snap.path = out / "snapshot"  # where the report will say it lives (moved there below)
         rep = report(snap, traffic=traffic)
         rep.save(out, force=True)
         # the snapshot and the traffic profile go beside the report (the notebook reads them)

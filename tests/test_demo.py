@@ -86,6 +86,7 @@ def test_demo_small_twice_on_loopback(aws_env, tmp_path, binds, monkeypatch):
     # the report and the numbers behind it
     html = (out / "index.html").read_text()
     assert "ml/llm-serving" in html and "public/cli" in html
+    assert f"from {out / 'snapshot'} by ecrcost" in html  # the snapshot's final place, not a staging dir
     lowered = html.lower()  # the organization's costs, savings and the registry comparison
     assert "savings" in lowered and ("docker hub" in lowered or "dockerhub" in lowered)
     assert (out / MARKER).is_file() and (out / "traffic.toml").is_file()
