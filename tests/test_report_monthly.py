@@ -16,13 +16,8 @@ import ecrcost
 from ecrcost.cli import cli
 from ecrcost.errors import InputError, OutputExistsError, SnapshotError
 from ecrcost.pricing.model import costs
-from ecrcost.reporting.monthly import (
-    Report,
-    freed_bytes,
-    month_over_month,
-    report,
-    savings_candidates,
-)
+from ecrcost.reporting.monthly import Report, month_over_month, report
+from ecrcost.reporting.savings import freed_bytes, savings_candidates
 from ecrcost.storage import image_storage
 
 CFG = 1000  # every fixture manifest has a 1000-byte config blob

@@ -27,10 +27,10 @@ from ..files import atomic_directory
 from ..snapshot import SCHEMA_VERSION, Snapshot, load_snapshot
 from ..storage import REPO_KEY, image_blob_edges, image_storage
 from . import charts
+from .savings import STALE_DAYS, freed_bytes, lifecycle_unknown, savings_candidates
 from .tables import format_bytes, format_cell, format_usd, markdown_escape, to_csv, to_markdown
 
 GB = 2**30
-STALE_DAYS = 90
 TOP = 15  # repositories in charts
 ROWS = 25  # rows of a table shown in HTML / Markdown (the CSV has them all)
 #: readable names for the summary's figures (the CSV keeps the column names)
@@ -448,55 +448,6 @@ def _savings(ctx: _Context) -> Section:
                     Table("no_lifecycle_policy", "Repositories without a lifecycle policy", lifecycle)])
 
 
-def savings_candidates(images: pd.DataFrame, now: pd.Timestamp, stale_days: int = STALE_DAYS) -> pd.DataFrame:
-    """Per image row of `images` (from `image_storage`): is it a deletion candidate and why.
-
-    Columns: untagged (no tag and not a child of an index in its repository), unpulled (not pulled
-    in the `stale_days` days before `now`: last pulled earlier, or never pulled and pushed earlier;
-    children of an index are excluded, they are pulled through their index), reason ("untagged",
-    "never pulled", "not pulled for N+ days", joined with "; ", or "").
-    """
-    cutoff = now - pd.Timedelta(days=stale_days)
-    child = images["is_child"].to_numpy(bool)
-    untagged = ~images["tagged"].to_numpy(bool) & ~child
-    pushed_long_ago = (images["pushed_at"] < cutoff).fillna(True).to_numpy(bool)
-    never = images["last_pull_at"].isna().to_numpy() & pushed_long_ago & ~child
-    old = (images["last_pull_at"] < cutoff).fillna(False).to_numpy(bool) & ~child
-    reason = np.full(len(images), "", dtype=object)
-    for mask, text in ((untagged, "untagged"), (never, f"never pulled, pushed {stale_days}+ days ago"),
-                       (old, f"not pulled for {stale_days}+ days")):
-        reason = np.where(mask, np.where(reason == "", text, reason + "; " + text), reason)
-    return pd.DataFrame({"untagged": untagged, "unpulled": never | old, "reason": reason}, index=images.index)
-
-
-def freed_bytes(snap: Snapshot, images: pd.DataFrame, mask: np.ndarray, scope: str,
-                edges: pd.DataFrame | None = None) -> np.ndarray:
-    """Per image: its share of the bytes freed by deleting every image where `mask` is true.
-
-    `images` is `image_storage(snap, scope)`; `edges` is `image_blob_edges(snap)` (computed when not
-    given). A blob is freed when every image referencing it (within the repository, or the
-    account+region under registry scope) is deleted; its size is split equally among those images,
-    so summing the result over any set of images gives what deleting them frees. Images whose blobs
-    are unknown count their imageSizeInBytes (NaN when that is unknown too). 0 where `mask` is false.
-    """
-    edges = image_blob_edges(snap) if edges is None else edges
-    keys = REPO_KEY if scope == "repository" else ["account_id", "region"]
-    n = len(images)
-    group = images.groupby(keys, sort=False, dropna=False).ngroup().to_numpy() if n else np.zeros(0, np.int64)
-    img = edges["image"].to_numpy(np.int64)
-    e = pd.DataFrame({"image": img, "group": group[img], "blob": edges["blob"].to_numpy(),
-                      "size": edges["size_bytes"].to_numpy(float), "cand": mask[img]})
-    g = e.groupby(["group", "blob"], sort=False)
-    all_cand = g["cand"].transform("all").to_numpy(bool)
-    refs = g["image"].transform("size").to_numpy(float)
-    share = e["size"].to_numpy() / refs
-    out = np.bincount(img[all_cand], weights=share[all_cand], minlength=n)[:n]
-    unknown = (images["kind"] == "unknown").to_numpy()
-    naive = images["naive_bytes"].astype("Float64").to_numpy(float, na_value=np.nan)
-    out = np.where(unknown, naive, out)
-    return np.where(mask, out, 0.0)
-
-
 def _storage_rate(ctx: _Context) -> pd.Series:
     """USD per GB-month per repository (its storage_usd / storage_gb; the region's average if empty)."""
     r = ctx.by_repo
@@ -525,11 +476,6 @@ def _freed_by_repository(ctx: _Context, cand: pd.DataFrame, rate: pd.Series) -> 
         out[f"{what}_exclusive_bytes"] = b.to_numpy(float)
         out[f"{what}_storage_usd"] = b.to_numpy(float) / GB * rate.reindex(key).to_numpy()
     return out
-
-
-def lifecycle_unknown(repositories: pd.DataFrame) -> pd.Series:
-    """Per repository: could its lifecycle policy not be read (the collector noted an error for it)?"""
-    return repositories["error"].fillna("").str.contains("lifecycle_policy", regex=False).astype(bool)
 
 
 def _no_lifecycle(ctx: _Context) -> pd.DataFrame:
