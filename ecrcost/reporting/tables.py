@@ -137,9 +137,11 @@ def _rich_escape(text: str) -> str:
 
 
 def _terminal_width() -> int:
+    """The terminal's width; 200 when output is piped (rich only uses the width a table needs, and
+    a log file is better with long lines than with every cell wrapped)."""
     import shutil
 
-    return max(80, shutil.get_terminal_size((120, 24)).columns)
+    return max(80, shutil.get_terminal_size((200, 24)).columns)
 
 
 def neutralise_csv_cell(v: Any) -> Any:
