@@ -27,6 +27,12 @@ class EcrcostGroup(click.Group):
             return super().invoke(ctx)
         except EcrcostError as e:
             raise click.ClickException(str(e)) from None
+        except Exception as e:
+            # a safety net: an AWS error no library function anticipated is still a one-line
+            # message (exit 1), not a traceback
+            if type(e).__module__.startswith(("botocore.", "boto3.")):
+                raise click.ClickException(f"AWS: {e}") from None
+            raise
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)

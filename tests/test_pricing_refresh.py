@@ -175,3 +175,29 @@ def test_cli_refresh_uses_the_pricing_client(stubbed, tmp_path, monkeypatch):
     assert load_catalog(out).price("storage", "eu-west-1", "STANDARD", service="AmazonECR").rate == 0.11
     r = CliRunner().invoke(cli, ["costs", "--help"])
     assert "--prices" in r.output
+
+
+def test_cli_refresh_with_an_unreachable_endpoint_is_one_clean_line(aws_env, tmp_path, monkeypatch):
+    from ecrcost.cli import cli
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens on loopback:9
+    res = CliRunner().invoke(cli, ["prices", "refresh", "--out", str(tmp_path / "p.csv")])
+    assert res.exit_code == 1
+    assert "Price List API (us-east-1)" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_cli_turns_an_unanticipated_aws_error_into_one_line(aws_env, tmp_path, monkeypatch):
+    # the CLI's safety net: a botocore error that no library function caught is still no traceback
+    from botocore.exceptions import NoRegionError
+
+    import ecrcost.pricing.refresh as mod
+    from ecrcost.cli import cli
+
+    def boom(*a, **k):
+        raise NoRegionError()
+
+    monkeypatch.setattr(mod, "refresh", boom)
+    res = CliRunner().invoke(cli, ["prices", "refresh", "--out", str(tmp_path / "p.csv")])
+    assert res.exit_code == 1 and "AWS: You must specify a region" in res.output
+    assert "Traceback" not in res.output

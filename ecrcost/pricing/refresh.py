@@ -40,7 +40,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from botocore.exceptions import BotoCoreError, ClientError
 
+from ..aws import describe_error
 from ..errors import AwsError
 from ..files import atomic_file
 from .catalog import COLUMNS, OPTIONAL_COLUMNS, Catalog, load_catalog
@@ -238,7 +240,10 @@ def refresh(client: Any, out: str | Path, base: Catalog | None = None, region: s
     The file is validated by loading it back (`load_catalog`) before this returns. Raises AwsError
     when the API returned no usable product at all.
     """
-    result = refresh_rows(client, region=region, today=today)
+    try:
+        result = refresh_rows(client, region=region, today=today)
+    except (BotoCoreError, ClientError) as e:  # unreachable endpoint, no permission, throttled out
+        raise AwsError(f"Price List API ({region}): {describe_error(e)}") from None
     if result.used == 0:
         detail = f"; skipped: {'; '.join(result.problems[:3])}" if result.problems else ""
         raise AwsError(f"the Price List API returned no usable ECR or data-transfer price ({result.products} "
