@@ -348,3 +348,18 @@ def test_tier_basis_per_account_is_catalog_data(tmp_path):
     df = costs(s, traffic=traffic(), prices=p)
     assert cents(row(df, "a")["egress_usd"]) == 3532.80  # 921.60 + 30,720 x 0.085: its own ladder
     assert cents(row(df, "b")["egress_usd"]) == 1792.00  # 921.60 + 10,240 x 0.085
+
+
+@pytest.mark.parametrize("by", ["repository", "total"])
+def test_cost_breakdown_is_costs_and_line_items_from_one_pass(by):
+    from ecrcost.pricing.model import cost_breakdown
+
+    rules = [{"destinations": [{"region": W2, "registryId": A}],
+              "repositoryFilters": [{"filter": "app", "filterType": "PREFIX_MATCH"}]}]
+    s = (Reg().image("app", "m1", [("base", 3 * GB)], pushed="2026-09-02").pulled("app", 50)
+         .image("other", "m3", [("o", GB)]).replicate(A, E1, rules).build())
+    profile = traffic(same=0.5, cross=0.25, internet=0.25)
+    df, items = cost_breakdown(s, by=by, traffic=profile)
+    pd.testing.assert_frame_equal(df, costs(s, by=by, traffic=profile))
+    pd.testing.assert_frame_equal(items, line_items(s, traffic=profile))
+    assert df.attrs["method"] == costs(s, by=by, traffic=profile).attrs["method"]

@@ -506,6 +506,15 @@ def costs(snapshot: Snapshot, by: str = "repository", scope: str = "repository",
     unknown), replication_usd, flags (list of str). ``.attrs["method"]`` (dict) states the rules:
     catalog and its date, period, scope, pulls, bytes per pull, egress rule, free tier, traffic.
     """
+    return cost_breakdown(snapshot, by=by, scope=scope, traffic=traffic, prices=prices, month=month,
+                          free_tier=free_tier)[0]
+
+
+def cost_breakdown(snapshot: Snapshot, by: str = "repository", scope: str = "repository", traffic: Any = None,
+                   prices: Any = None, month: str | None = None, free_tier: bool = False
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(`costs(...)`, `line_items(...)`) from one pass over the snapshot, for callers that need
+    both (the comparison's ECR row): the usage is measured and priced once."""
     _check_options(by, scope)
     catalog, profile = as_catalog(prices), as_traffic(traffic)
     usage = _usage(snapshot, scope, month, profile)
@@ -526,7 +535,7 @@ def costs(snapshot: Snapshot, by: str = "repository", scope: str = "repository",
     out = summarise(df, by)
     out.attrs["method"] = method(catalog, snapshot, by=by, scope=scope, month=month, free_tier=free_tier,
                                  traffic=profile, items=items)
-    return out
+    return out, items
 
 
 def _merge_flags(s: pd.Series) -> list[str]:

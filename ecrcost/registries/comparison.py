@@ -60,11 +60,10 @@ def compare(snapshot: Snapshot | str | os.PathLike[str], traffic: Any = None, us
 
 def ecr_row(snap: Snapshot, w: Workload, traffic: Any, prices: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ECR (private) figures from `ecrcost.costs(snapshot, by="total")` and its line items."""
-    from ..pricing.model import costs, line_items
+    from ..pricing.model import cost_breakdown
 
-    total = costs(snap, by="total", traffic=traffic, prices=prices)
+    total, items = cost_breakdown(snap, by="total", traffic=traffic, prices=prices)
     method = dict(total.attrs.get("method", {}))
-    items = line_items(snap, traffic=traffic, prices=prices)
     confidence = weakest(items["confidence"].dropna())
     replication = {k: float(items.loc[items["item"] == f"replication {k}", "usd"].sum(skipna=False))
                    for k in ("storage", "transfer")}

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..snapshot import Snapshot
-from ..storage import image_blob_edges, repository_storage
+from ..storage import BlobGraph, blob_graph, image_blob_edges, repository_storage
 from .plans import DAYS_PER_MONTH
 
 GB = 2**30
@@ -122,13 +122,14 @@ def workload(snapshot: Snapshot, traffic: Any = None, users: int | None = None) 
     a traffic profile the transfer quantities are NaN (unknown), pulls are still counted.
     `users` defaults to DEFAULT_USERS (1).
     """
-    rs = repository_storage(snapshot)
-    stored = rs["unique_bytes"].sum(skipna=False) / GB if len(rs) else 0.0
-    largest = rs["unique_bytes"].max(skipna=False) / GB if len(rs) else 0.0
     if users is not None and (int(users) != users or users < 1):
         raise InputError(f"users must be a positive whole number, not {users!r}")
-    flows = _flows(snapshot, traffic)
-    edges = image_blob_edges(snapshot)
+    graph = blob_graph(snapshot)  # built once, shared by every measure below
+    rs = repository_storage(snapshot, graph=graph)
+    stored = rs["unique_bytes"].sum(skipna=False) / GB if len(rs) else 0.0
+    largest = rs["unique_bytes"].max(skipna=False) / GB if len(rs) else 0.0
+    flows = _flows(snapshot, traffic, graph)
+    edges = image_blob_edges(snapshot, graph)
     return Workload(
         stored_gb=float(stored),
         stored_gb_global=global_unique_bytes(snapshot, edges) / GB,
@@ -142,10 +143,10 @@ def workload(snapshot: Snapshot, traffic: Any = None, users: int | None = None) 
     )
 
 
-def _flows(snapshot: Snapshot, traffic: Any) -> dict[str, float]:
+def _flows(snapshot: Snapshot, traffic: Any, graph: BlobGraph) -> dict[str, float]:
     from ..pricing.model import egress_usage
 
-    usage = egress_usage(snapshot, traffic)
+    usage = egress_usage(snapshot, traffic, graph=graph)
     out = {"pulls_per_month": float(usage["pulls"].sum(skipna=False)) if len(usage) else 0.0}
     for col in ("pulled_gb", "same_region_gb", "cross_region_gb", "internet_gb"):
         if traffic is None:  # where the pulls go is unknown: so is what they cost elsewhere

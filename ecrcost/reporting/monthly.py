@@ -25,7 +25,7 @@ import pandas as pd
 from ..errors import InputError, SnapshotError
 from ..files import atomic_directory
 from ..snapshot import SCHEMA_VERSION, Snapshot, load_snapshot
-from ..storage import REPO_KEY, image_blob_edges, image_storage
+from ..storage import REPO_KEY, blob_graph, image_blob_edges, image_storage
 from . import charts
 from .savings import STALE_DAYS, freed_bytes, lifecycle_unknown, savings_candidates
 from .tables import format_bytes, format_cell, format_usd, markdown_escape, to_csv, to_markdown
@@ -241,7 +241,8 @@ class _Context:
         self.by_region = summarise(self.by_repo, "region")
         self.total = summarise(self.by_repo, "total")
         self.base_by_repo = cost(base, "repository") if base is not None else None
-        self.images = image_storage(snap, scope)
+        self.graph = blob_graph(snap)  # built once for the image-level sections
+        self.images = image_storage(snap, scope, graph=self.graph)
         self.method = self.by_repo.attrs.get("method")
 
     def rank_column(self) -> str:
@@ -465,7 +466,7 @@ def _freed_by_repository(ctx: _Context, cand: pd.DataFrame, rate: pd.Series) -> 
     key = pd.MultiIndex.from_frame(out[REPO_KEY].astype(str))
     img_key = pd.MultiIndex.from_frame(imgs[REPO_KEY].astype(str))
     pos = key.get_indexer(img_key)
-    edges = image_blob_edges(ctx.snap)
+    edges = image_blob_edges(ctx.snap, ctx.graph)
     for what in ("untagged", "unpulled"):
         mask = cand[what].to_numpy(bool)
         share = freed_bytes(ctx.snap, imgs, mask, ctx.scope, edges)
@@ -493,7 +494,7 @@ def _no_lifecycle(ctx: _Context) -> pd.DataFrame:
 def _egress(ctx: _Context) -> Section:
     from ..pricing.model import egress_usage
 
-    usage = egress_usage(ctx.snap, ctx.traffic)
+    usage = egress_usage(ctx.snap, ctx.traffic, graph=ctx.graph)
     usage = usage.merge(ctx.by_repo[[*REPO_KEY, "egress_usd"]], on=REPO_KEY, how="left")
     cols = [*REPO_KEY, "pulls", "pulled_gb", "same_region_gb", "cross_region_gb", "internet_gb", "egress_usd"]
     usage = usage[[c for c in cols if c in usage.columns]]
