@@ -196,7 +196,7 @@ def image_storage(snapshot: Snapshot, scope: Scope = "repository", graph: BlobGr
     graph = graph or blob_graph(snapshot)
     edges = graph.edges.copy(deep=False)
     kind = pd.Series(graph.img_kind, dtype="string")
-    repo_codes = _group_codes(imgs, REPO_KEY if scope == "repository" else ["account_id", "region"])
+    repo_codes = graph.img_group if scope == "repository" else _group_codes(imgs, ["account_id", "region"])
     edges["group"] = repo_codes[edges["image"].to_numpy()]
 
     # bytes per image: manifests sum their blobs; an index takes its largest child
