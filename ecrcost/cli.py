@@ -84,6 +84,13 @@ def report_incomplete(snapshot: Any) -> int:
     return EXIT_PARTIAL
 
 
+def exit_if_incomplete(snapshot: Any) -> None:
+    """After a command's output: list the snapshot's failed/partial targets and exit 3, if any."""
+    code = report_incomplete(snapshot)
+    if code:
+        sys.exit(code)
+
+
 def with_examples(*lines: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Append an Examples section to a command's help."""
 
@@ -280,9 +287,7 @@ def costs_command(snapshot: str, by: str, scope: str, month: str | None, free_ti
     df = costs(snap, by=by, scope=scope, traffic=traffic_file, prices=prices_file, month=month,
                free_tier=free_tier)
     _emit_with_method(df, fmt, title=f"ECR costs by {by}")
-    code = report_incomplete(snap)
-    if code:
-        sys.exit(code)
+    exit_if_incomplete(snap)
 
 
 @cli.group("prices", cls=EcrcostGroup)
@@ -397,9 +402,7 @@ def compare_command(snapshot: str, traffic_file: str | None, users: int | None, 
         click.echo("\n" + "\n".join(f"- {line}" for line in footer))
     else:  # after the table; on stderr for csv/json so stdout stays parseable
         click.echo("\n".join(footer), err=fmt in ("csv", "json"))
-    code = report_incomplete(snap)
-    if code:
-        sys.exit(code)
+    exit_if_incomplete(snap)
 
 
 # ---- report --------------------------------------------------------------------------------------
@@ -445,9 +448,7 @@ def report_command(snapshot: str, baseline: str | None, traffic_file: str | None
     path = rep.save(out, force=force)
     click.echo(f"Wrote {path / 'index.html'}, {path / 'report.md'}, {len(rep.tables)} CSV tables and "
                f"{len(rep.charts)} charts in {path}/")
-    code = report_incomplete(snap)
-    if code:
-        sys.exit(code)
+    exit_if_incomplete(snap)
 
 
 # ---- demo ----------------------------------------------------------------------------------------
@@ -480,7 +481,5 @@ def demo_command(out_dir: str, size: str, seed: int, force: bool) -> None:
     click.echo(f"Snapshot: {result.snapshot_dir}  Traffic profile: {result.traffic_file}")
     click.echo(f"Try: ecrcost costs {result.snapshot_dir} --traffic {result.traffic_file}")
     click.echo(f"     ecrcost compare {result.snapshot_dir} --traffic {result.traffic_file}  (plans, notes, sources)")
-    code = report_incomplete(result.snapshot)
-    if code:
-        sys.exit(code)
+    exit_if_incomplete(result.snapshot)
 
