@@ -50,15 +50,23 @@ def minimum_calls(repos: int, images: int, new_manifests_per_repo: int) -> dict[
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--repos", type=int, default=20)
     ap.add_argument("--images", type=int, default=100, help="images per repository")
     ap.add_argument("--latency-ms", type=float, default=50.0)
     ap.add_argument("--workers", type=int, default=8)
-    ap.add_argument("--server", action="store_true", help="go over HTTP to a ThreadedMotoServer on 127.0.0.1")
+    ap.add_argument(
+        "--server", action="store_true", help="go over HTTP to a ThreadedMotoServer on 127.0.0.1"
+    )
     args = ap.parse_args()
 
-    for k, v in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         os.environ[k] = v
     for k in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "MOTO_ACCOUNT_ID"):
         os.environ.pop(k, None)
@@ -92,36 +100,64 @@ def main() -> None:
         for r in range(args.repos):
             name = f"team-{r % 7}/svc-{r:04d}"
             ecr.create_repository(repositoryName=name)
-            seed_images(account, region, name, [
-                (image_manifest((f"cfg-{r}-{i}", 1500), [("base-os", 30_000_000), (f"deps-{r}", 8_000_000),
-                                                         (f"app-{r}-{i}", 200_000 + i)]), f"v{i}" if i % 3 else None)
-                for i in range(args.images)])
+            seed_images(
+                account,
+                region,
+                name,
+                [
+                    (
+                        image_manifest(
+                            (f"cfg-{r}-{i}", 1500),
+                            [
+                                ("base-os", 30_000_000),
+                                (f"deps-{r}", 8_000_000),
+                                (f"app-{r}-{i}", 200_000 + i),
+                            ],
+                        ),
+                        f"v{i}" if i % 3 else None,
+                    )
+                    for i in range(args.images)
+                ],
+            )
         seeded = time.perf_counter() - t0
-        print(f"registry: {args.repos} repositories x {args.images} images = {args.repos * args.images} images "
-              f"(seeded in {seeded:.2f} s); {'ThreadedMotoServer ' + endpoint if endpoint else 'in-process moto'}; "
-              f"injected latency {args.latency_ms:g} ms per call")
+        print(
+            f"registry: {args.repos} repositories x {args.images} images = {args.repos * args.images} images "
+            f"(seeded in {seeded:.2f} s); {'ThreadedMotoServer ' + endpoint if endpoint else 'in-process moto'}; "
+            f"injected latency {args.latency_ms:g} ms per call"
+        )
 
         def session() -> boto3.Session:
             s = boto3.Session()
             if args.latency_ms > 0:
-                s.events.register("before-call.*.*", lambda **kw: time.sleep(args.latency_ms / 1000))
+                s.events.register(
+                    "before-call.*.*", lambda **kw: time.sleep(args.latency_ms / 1000)
+                )
             return s
 
         minimum = minimum_calls(args.repos, args.images, args.images)
         cache = tempfile.mkdtemp(prefix="ecrcost-bench-")
-        runs = [("workers=1, cold cache", 1, tempfile.mkdtemp(prefix="ecrcost-bench-")),
-                (f"workers={args.workers}, cold cache", args.workers, cache),
-                (f"workers={args.workers}, warm cache", args.workers, cache)]
+        runs = [
+            ("workers=1, cold cache", 1, tempfile.mkdtemp(prefix="ecrcost-bench-")),
+            (f"workers={args.workers}, cold cache", args.workers, cache),
+            (f"workers={args.workers}, warm cache", args.workers, cache),
+        ]
         for label, workers, cache_dir in runs:
             t = time.perf_counter()
-            snap = ecrcost.collect(regions=[region], workers=workers, cache_dir=cache_dir, session=session(),
-                                   endpoint_url=endpoint)
+            snap = ecrcost.collect(
+                regions=[region],
+                workers=workers,
+                cache_dir=cache_dir,
+                session=session(),
+                endpoint_url=endpoint,
+            )
             wall = time.perf_counter() - t
             calls = snap.meta["api_calls"]
             mins = dict(minimum, **({"ecr:BatchGetImage": 0} if "warm" in label else {}))
-            print(f"\n{label}: {wall:.2f} s wall, {sum(calls.values())} API calls "
-                  f"(minimum {sum(mins.values())}); {len(snap.images)} images, {len(snap.manifests)} manifests, "
-                  f"{len(snap.blobs)} blob edges; targets {[t['status'] for t in snap.meta['targets']]}")
+            print(
+                f"\n{label}: {wall:.2f} s wall, {sum(calls.values())} API calls "
+                f"(minimum {sum(mins.values())}); {len(snap.images)} images, {len(snap.manifests)} manifests, "
+                f"{len(snap.blobs)} blob edges; targets {[t['status'] for t in snap.meta['targets']]}"
+            )
             for op in sorted(set(calls) | set(mins)):
                 print(f"  {op:38s} {calls.get(op, 0):6d}   min {mins.get(op, 0):6d}")
         if server:

@@ -20,7 +20,9 @@ from ecrcost.registries import compare, load_plans, price_plans, workload
 from ecrcost.reporting.compare_charts import cost_by_registry, cost_vs_storage
 from ecrcost.synthetic import synthetic_snapshot
 
-TRAFFIC = "[default]\nsame_region = 0.8\ncross_region = 0.15\ninternet = 0.05\nlayer_cache_hit = 0.3\n"
+TRAFFIC = (
+    "[default]\nsame_region = 0.8\ncross_region = 0.15\ninternet = 0.05\nlayer_cache_hit = 0.3\n"
+)
 
 
 def timed(label: str, f, *args, **kw):
@@ -35,14 +37,20 @@ def main() -> None:
     p.add_argument("--images", type=int, default=100_000)
     p.add_argument("--repositories", type=int, default=500)
     a = p.parse_args()
-    snap = timed("synthetic_snapshot", synthetic_snapshot, images=a.images, repositories=a.repositories)
-    print(f"  {len(snap.images):,} images, {len(snap.blobs):,} blob edges, {len(snap.repositories):,} repositories")
+    snap = timed(
+        "synthetic_snapshot", synthetic_snapshot, images=a.images, repositories=a.repositories
+    )
+    print(
+        f"  {len(snap.images):,} images, {len(snap.blobs):,} blob edges, {len(snap.repositories):,} repositories"
+    )
     with tempfile.TemporaryDirectory() as d:
         traffic = Path(d) / "traffic.toml"
         traffic.write_text(TRAFFIC)
         w = timed("workload", workload, snap, traffic)
-        print(f"  stored {w.stored_gb:,.1f} GB per repository, {w.stored_gb_global:,.1f} GB registry-wide, "
-              f"{w.pulled_gb:,.1f} GB pulled/month")
+        print(
+            f"  stored {w.stored_gb:,.1f} GB per repository, {w.stored_gb_global:,.1f} GB registry-wide, "
+            f"{w.pulled_gb:,.1f} GB pulled/month"
+        )
         plans = load_plans()
         timed("price_plans (one workload)", price_plans, plans, w)
         df = timed("compare", compare, snap, traffic=traffic)

@@ -30,15 +30,19 @@ def main() -> None:
     for attempt in (1, 2):
         t = time.perf_counter()
         snap = synthetic_snapshot(images=a.images, repositories=a.repositories)
-        print(f"synthetic_snapshot run {attempt}: {time.perf_counter() - t:.1f} s -> {len(snap.images):,} images, "
-              f"{len(snap.blobs):,} edges, {len(snap.repositories):,} repositories, {len(snap.children):,} children")
+        print(
+            f"synthetic_snapshot run {attempt}: {time.perf_counter() - t:.1f} s -> {len(snap.images):,} images, "
+            f"{len(snap.blobs):,} edges, {len(snap.repositories):,} repositories, {len(snap.children):,} children"
+        )
         del snap
 
     t = time.perf_counter()
     org = synthetic_organization(a.size)
     direct = org.to_snapshot()
-    print(f"synthetic_organization({a.size!r}) + to_snapshot: {time.perf_counter() - t:.1f} s -> "
-          f"{len(direct.repositories)} repositories, {len(direct.images):,} images, {len(direct.blobs):,} edges")
+    print(
+        f"synthetic_organization({a.size!r}) + to_snapshot: {time.perf_counter() - t:.1f} s -> "
+        f"{len(direct.repositories)} repositories, {len(direct.images):,} images, {len(direct.blobs):,} edges"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()

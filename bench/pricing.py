@@ -52,7 +52,12 @@ def loop_costs(snap, scope: str) -> dict[tuple[str, str, str], dict[str, float]]
 
     catalog = load_catalog()
     blobs_of: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for m, b, s in zip(snap.blobs["manifest_digest"], snap.blobs["blob_digest"], snap.blobs["size_bytes"], strict=True):
+    for m, b, s in zip(
+        snap.blobs["manifest_digest"],
+        snap.blobs["blob_digest"],
+        snap.blobs["size_bytes"],
+        strict=True,
+    ):
         blobs_of[m].append((b, int(s)))
     children_of: dict[str, list[str]] = defaultdict(list)
     for i, c in zip(snap.children["index_digest"], snap.children["child_digest"], strict=True):
@@ -60,8 +65,15 @@ def loop_costs(snap, scope: str) -> dict[tuple[str, str, str], dict[str, float]]
     repo_blobs: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
     newest: dict[tuple[str, str, str], tuple[object, float]] = {}
     imgs = snap.images
-    for acc, reg, repo, digest, tags, pushed in zip(imgs["account_id"], imgs["region"], imgs["repository"],
-                                                   imgs["digest"], imgs["tags"], imgs["pushed_at"], strict=True):
+    for acc, reg, repo, digest, tags, pushed in zip(
+        imgs["account_id"],
+        imgs["region"],
+        imgs["repository"],
+        imgs["digest"],
+        imgs["tags"],
+        imgs["pushed_at"],
+        strict=True,
+    ):
         key = (acc, reg, repo)
         manifests = children_of.get(digest) or [digest]
         own = repo_blobs[key]
@@ -80,8 +92,13 @@ def loop_costs(snap, scope: str) -> dict[tuple[str, str, str], dict[str, float]]
             for b in blobs:
                 refs[(acc, reg, b)] += 1
     pulls: dict[tuple[str, str, str], float] = defaultdict(float)
-    for acc, reg, repo, n in zip(snap.pulls["account_id"], snap.pulls["region"], snap.pulls["repository"],
-                                 snap.pulls["pulls"], strict=True):
+    for acc, reg, repo, n in zip(
+        snap.pulls["account_id"],
+        snap.pulls["region"],
+        snap.pulls["repository"],
+        snap.pulls["pulls"],
+        strict=True,
+    ):
         pulls[(acc, reg, repo)] += n
     days = snap.meta["pull_days"]
     out = {}
@@ -93,8 +110,11 @@ def loop_costs(snap, scope: str) -> dict[tuple[str, str, str], dict[str, float]]
             unique = float(sum(blobs.values()))
         price = catalog.price("storage", reg, "STANDARD", service="AmazonECR").rate
         monthly_pulls = pulls.get(key, 0.0) / days * 30.4375
-        out[key] = {"unique_bytes": unique, "storage_usd": unique / GB * price,
-                    "egress_gb": monthly_pulls * newest.get(key, (None, 0.0))[1] / GB}
+        out[key] = {
+            "unique_bytes": unique,
+            "storage_usd": unique / GB * price,
+            "egress_gb": monthly_pulls * newest.get(key, (None, 0.0))[1] / GB,
+        }
     return out
 
 
@@ -121,9 +141,17 @@ def run_case(snapshot_dir: str, case: str) -> dict[str, float | str]:
     seconds = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    return {"case": case, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "load_seconds": round(load_s, 2),
-            "peak_rss_mb": round(peak_mb()), "added_rss_mb": round(peak_mb() - base_rss), "rows": rows,
-            "storage_usd": round(storage_usd, 2), "unique_bytes": unique}
+    return {
+        "case": case,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "load_seconds": round(load_s, 2),
+        "peak_rss_mb": round(peak_mb()),
+        "added_rss_mb": round(peak_mb() - base_rss),
+        "rows": rows,
+        "storage_usd": round(storage_usd, 2),
+        "unique_bytes": unique,
+    }
 
 
 def main() -> None:
@@ -131,7 +159,9 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=1_000_000)
     ap.add_argument("--repositories", type=int, default=2_000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--cases", default="costs-repository,costs-registry,loop-repository,loop-registry")
+    ap.add_argument(
+        "--cases", default="costs-repository,costs-registry,loop-repository,loop-registry"
+    )
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--snapshot", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -143,29 +173,43 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="ecrcost-bench-") as tmp:
         t0 = time.perf_counter()
-        snap = synthetic_snapshot(images=args.images, repositories=args.repositories, seed=args.seed)
+        snap = synthetic_snapshot(
+            images=args.images, repositories=args.repositories, seed=args.seed
+        )
         gen_s = time.perf_counter() - t0
         path = snap.write(Path(tmp) / "snap")
-        print(f"synthetic snapshot: {len(snap.images):,} images, {len(snap.blobs):,} manifest->blob edges, "
-              f"{len(snap.children):,} index->child edges, {len(snap.repositories):,} repositories, "
-              f"{len(snap.pulls):,} pull rows (generated in {gen_s:.1f} s)")
+        print(
+            f"synthetic snapshot: {len(snap.images):,} images, {len(snap.blobs):,} manifest->blob edges, "
+            f"{len(snap.children):,} index->child edges, {len(snap.repositories):,} repositories, "
+            f"{len(snap.pulls):,} pull rows (generated in {gen_s:.1f} s)"
+        )
         del snap
         results = {}
         for case in args.cases.split(","):
-            out = subprocess.run([sys.executable, __file__, "--case", case, "--snapshot", str(path)],
-                                 check=True, capture_output=True, text=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--case", case, "--snapshot", str(path)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             r = json.loads(out.stdout.strip().splitlines()[-1])
             results[case] = r
-            print(f"{case:18s} {r['seconds']:8.2f} s wall, {r['cpu_seconds']:6.2f} s CPU   peak RSS {r['peak_rss_mb']:6,} MB "
-                  f"(+{r['added_rss_mb']:,} MB over the loaded snapshot; load {r['load_seconds']:.1f} s)   "
-                  f"{r['rows']:,} rows, storage ${r['storage_usd']:,.2f}")
+            print(
+                f"{case:18s} {r['seconds']:8.2f} s wall, {r['cpu_seconds']:6.2f} s CPU   peak RSS {r['peak_rss_mb']:6,} MB "
+                f"(+{r['added_rss_mb']:,} MB over the loaded snapshot; load {r['load_seconds']:.1f} s)   "
+                f"{r['rows']:,} rows, storage ${r['storage_usd']:,.2f}"
+            )
         for scope in ("repository", "registry"):
             fast, slow = results.get(f"costs-{scope}"), results.get(f"loop-{scope}")
             if fast and slow:
-                same = abs(fast["unique_bytes"] - slow["unique_bytes"]) <= 1e-6 * max(1.0, slow["unique_bytes"])
-                print(f"scope {scope}: loop / vectorised = {slow['seconds'] / fast['seconds']:.1f}x wall, "
-                      f"{slow['cpu_seconds'] / fast['cpu_seconds']:.1f}x CPU; "
-                      f"unique bytes agree: {same}")
+                same = abs(fast["unique_bytes"] - slow["unique_bytes"]) <= 1e-6 * max(
+                    1.0, slow["unique_bytes"]
+                )
+                print(
+                    f"scope {scope}: loop / vectorised = {slow['seconds'] / fast['seconds']:.1f}x wall, "
+                    f"{slow['cpu_seconds'] / fast['cpu_seconds']:.1f}x CPU; "
+                    f"unique bytes agree: {same}"
+                )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,9 @@ layer_cache_hit = 0.3
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--images", type=int, default=200_000)
     ap.add_argument("--repositories", type=int, default=5_000)
     ap.add_argument("--seed", type=int, default=1)
@@ -41,13 +43,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ecrcost-bench-") as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
-        snap = synthetic_snapshot(images=args.images, repositories=args.repositories, seed=args.seed)
+        snap = synthetic_snapshot(
+            images=args.images, repositories=args.repositories, seed=args.seed
+        )
         snap.write(root / "snap")
-        print(f"synthetic snapshot: {len(snap.repositories):,} repositories, {len(snap.images):,} images, "
-              f"{len(snap.blobs):,} blob edges, {len(snap.children):,} index children "
-              f"({time.perf_counter() - t0:.1f} s to generate and write)")
+        print(
+            f"synthetic snapshot: {len(snap.repositories):,} repositories, {len(snap.images):,} images, "
+            f"{len(snap.blobs):,} blob edges, {len(snap.children):,} index children "
+            f"({time.perf_counter() - t0:.1f} s to generate and write)"
+        )
         (root / "traffic.toml").write_text(TRAFFIC)
-        cmd = [sys.executable, "-m", "ecrcost", "report", str(root / "snap"), "--out", str(root / "out")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "ecrcost",
+            "report",
+            str(root / "snap"),
+            "--out",
+            str(root / "out"),
+        ]
         if not args.no_traffic:
             cmd += ["--traffic", str(root / "traffic.toml")]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -62,8 +76,10 @@ def main() -> None:
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         html = (out / "index.html").stat().st_size
         print(proc.stdout.strip())
-        print(f"ecrcost report: {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {after.ru_maxrss / 1024:,.0f} MiB "
-              f"(exit {proc.returncode}); output {size / 2**20:.1f} MiB, index.html {html / 2**20:.1f} MiB")
+        print(
+            f"ecrcost report: {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {after.ru_maxrss / 1024:,.0f} MiB "
+            f"(exit {proc.returncode}); output {size / 2**20:.1f} MiB, index.html {html / 2**20:.1f} MiB"
+        )
         print("target: under 60 s -> " + ("met" if wall < 60 else "NOT met"))
 
 

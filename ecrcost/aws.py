@@ -106,7 +106,9 @@ class Aws:
             try:
                 # AWS_REGION wins over AWS_DEFAULT_REGION and the profile, as in the AWS CLI v2
                 # (botocore itself only reads AWS_DEFAULT_REGION)
-                session = boto3.Session(profile_name=profile, region_name=os.environ.get("AWS_REGION") or None)
+                session = boto3.Session(
+                    profile_name=profile, region_name=os.environ.get("AWS_REGION") or None
+                )
             except ProfileNotFound as e:
                 raise InputError(f"--profile: {e}") from None
         self.session = session
@@ -139,8 +141,9 @@ class Aws:
                 "environment variables or an instance role"
             )
 
-    def client(self, service: str, region: str, role_arn: str | None = None, *,
-               attempts: int | None = None) -> Any:
+    def client(
+        self, service: str, region: str, role_arn: str | None = None, *, attempts: int | None = None
+    ) -> Any:
         """A read-only, counted client for `service` in `region` (as `role_arn` when given).
 
         `attempts` lowers the number of tries per call (first included) for probes of optional
@@ -153,7 +156,9 @@ class Aws:
                 session = self._role_session(role_arn, region) if role_arn else self.session
                 config = self.config
                 if attempts is not None:
-                    config = config.merge(Config(retries={"mode": "adaptive", "total_max_attempts": attempts}))
+                    config = config.merge(
+                        Config(retries={"mode": "adaptive", "total_max_attempts": attempts})
+                    )
                 c = session.client(
                     service, region_name=region, endpoint_url=self.endpoint_url, config=config
                 )
@@ -189,7 +194,9 @@ class Aws:
         sts = self.client("sts", region)
 
         def fetch() -> dict[str, Any]:
-            creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME)["Credentials"]
+            creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME)[
+                "Credentials"
+            ]
             return {
                 "access_key": creds["AccessKeyId"],
                 "secret_key": creds["SecretAccessKey"],
@@ -207,7 +214,9 @@ class Aws:
         # the same configuration sources as the base session (its profile, files, variables):
         # a caller's session that reads no profile must not make this one read AWS_PROFILE
         bs = botocore.session.Session(
-            session_vars=dict(base.session_var_map), event_hooks=events, include_builtin_handlers=False
+            session_vars=dict(base.session_var_map),
+            event_hooks=events,
+            include_builtin_handlers=False,
         )
         for var in ("profile", "config_file", "credentials_file"):
             value = base.get_config_variable(var)

@@ -42,15 +42,22 @@ class EcrcostGroup(click.Group):
 def format_option(default: str = "table") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """--format table|csv|json|markdown."""
     return click.option(
-        "--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]), default=default,
-        show_default=True, help="Output format.",
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "csv", "json", "markdown"]),
+        default=default,
+        show_default=True,
+        help="Output format.",
     )
 
 
 def prices_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """--prices FILE: a price catalog of the user's own instead of the bundled one."""
     return click.option(
-        "--prices", "prices_file", type=click.Path(dir_okay=False), default=None,
+        "--prices",
+        "prices_file",
+        type=click.Path(dir_okay=False),
+        default=None,
         help="Use this price catalog (CSV) instead of the bundled one.",
     )(f)
 
@@ -58,7 +65,10 @@ def prices_option(f: Callable[..., Any]) -> Callable[..., Any]:
 def traffic_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """--traffic FILE: the traffic profile (TOML) saying where pulls go."""
     return click.option(
-        "--traffic", "traffic_file", type=click.Path(dir_okay=False), default=None,
+        "--traffic",
+        "traffic_file",
+        type=click.Path(dir_okay=False),
+        default=None,
         help="Traffic profile (TOML): shares of pulled bytes by destination. Without it egress cost is unknown.",
     )(f)
 
@@ -123,28 +133,74 @@ def main() -> None:
 
 # Commands are defined in the sections below, one per issue/stage. Each is a thin shell.
 
+
 # ---- collect -------------------------------------------------------------------------------------
 # (owned by the collector stage)
 @cli.command("collect")
-@click.option("--region", "regions", multiple=True, metavar="R",
-              help="Region to collect (repeatable). Default: the configured region (AWS_REGION / profile).")
-@click.option("--all-regions", is_flag=True, help="Every region where ECR is available in the partition.")
-@click.option("--profile", default=None, help="AWS profile for the base credentials (else AWS_PROFILE / the default chain).")
-@click.option("--role-arn", "role_arns", multiple=True, metavar="ARN",
-              help="Assume this role and collect its account (repeatable).")
-@click.option("--org-role", default=None, metavar="NAME",
-              help="Assume role NAME in every ACTIVE account of the AWS Organization.")
-@click.option("--endpoint-url", default=None, metavar="URL",
-              help="Send every AWS call to this endpoint (an emulator or ECR-compatible service; also AWS_ENDPOINT_URL).")
-@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True,
-              help="Concurrent requests across account x region x repository (1: serial).")
-@click.option("--no-manifests", is_flag=True, help="Skip BatchGetImage (storage then falls back on imageSizeInBytes).")
-@click.option("--pull-days", type=click.IntRange(0, 455), default=30, show_default=True,
-              help="Days of CloudWatch RepositoryPullCount to collect (0: none).")
-@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
-              help="Manifest cache directory (default: ECRCOST_CACHE_DIR or the user cache dir).")
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    metavar="R",
+    help="Region to collect (repeatable). Default: the configured region (AWS_REGION / profile).",
+)
+@click.option(
+    "--all-regions", is_flag=True, help="Every region where ECR is available in the partition."
+)
+@click.option(
+    "--profile",
+    default=None,
+    help="AWS profile for the base credentials (else AWS_PROFILE / the default chain).",
+)
+@click.option(
+    "--role-arn",
+    "role_arns",
+    multiple=True,
+    metavar="ARN",
+    help="Assume this role and collect its account (repeatable).",
+)
+@click.option(
+    "--org-role",
+    default=None,
+    metavar="NAME",
+    help="Assume role NAME in every ACTIVE account of the AWS Organization.",
+)
+@click.option(
+    "--endpoint-url",
+    default=None,
+    metavar="URL",
+    help="Send every AWS call to this endpoint (an emulator or ECR-compatible service; also AWS_ENDPOINT_URL).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Concurrent requests across account x region x repository (1: serial).",
+)
+@click.option(
+    "--no-manifests",
+    is_flag=True,
+    help="Skip BatchGetImage (storage then falls back on imageSizeInBytes).",
+)
+@click.option(
+    "--pull-days",
+    type=click.IntRange(0, 455),
+    default=30,
+    show_default=True,
+    help="Days of CloudWatch RepositoryPullCount to collect (0: none).",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Manifest cache directory (default: ECRCOST_CACHE_DIR or the user cache dir).",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the manifest cache.")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Snapshot directory to write.")
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False), help="Snapshot directory to write."
+)
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @with_examples(
@@ -152,10 +208,22 @@ def main() -> None:
     "ecrcost collect --all-regions --org-role OrganizationAccountAccessRole --out snap-2026-11",
     "ecrcost collect --region eu-west-1 --endpoint-url http://127.0.0.1:5000 --out snap --force",
 )
-def collect_command(regions: tuple[str, ...], all_regions: bool, profile: str | None,
-                    role_arns: tuple[str, ...], org_role: str | None, endpoint_url: str | None,
-                    workers: int, no_manifests: bool, pull_days: int, cache_dir: str | None,
-                    no_cache: bool, out: str, force: bool, quiet: bool) -> None:
+def collect_command(
+    regions: tuple[str, ...],
+    all_regions: bool,
+    profile: str | None,
+    role_arns: tuple[str, ...],
+    org_role: str | None,
+    endpoint_url: str | None,
+    workers: int,
+    no_manifests: bool,
+    pull_days: int,
+    cache_dir: str | None,
+    no_cache: bool,
+    out: str,
+    force: bool,
+    quiet: bool,
+) -> None:
     """Collect every repository, image, manifest and daily pull count of the chosen accounts and
     regions (read-only) into the snapshot directory --out.
 
@@ -170,29 +238,48 @@ def collect_command(regions: tuple[str, ...], all_regions: bool, profile: str | 
     if Path(out).exists() and not force:
         raise OutputExistsError(f"--out {out} already exists; pass --force to replace it")
     with _collect_progress(quiet) as progress:
-        snap = collect(regions=regions or None, all_regions=all_regions, profile=profile,
-                       role_arns=role_arns, org_role=org_role, endpoint_url=endpoint_url,
-                       workers=workers, manifests=not no_manifests, pull_days=pull_days,
-                       cache_dir=cache_dir, use_cache=not no_cache, progress=progress)
+        snap = collect(
+            regions=regions or None,
+            all_regions=all_regions,
+            profile=profile,
+            role_arns=role_arns,
+            org_role=org_role,
+            endpoint_url=endpoint_url,
+            workers=workers,
+            manifests=not no_manifests,
+            pull_days=pull_days,
+            cache_dir=cache_dir,
+            use_cache=not no_cache,
+            progress=progress,
+        )
     try:
         snap.write(out, force=force)
     except OSError as e:
         raise InputError(f"--out {out}: cannot write the snapshot ({e})") from None
     if not quiet:
         t = snap.targets
-        click.echo(f"Wrote {out}: {len(t)} account-region(s), {len(snap.repositories)} repositories, "
-                   f"{len(snap.images)} images, {len(snap.manifests)} manifests, "
-                   f"{sum(snap.meta.get('api_calls', {}).values())} API calls.", err=True)
+        click.echo(
+            f"Wrote {out}: {len(t)} account-region(s), {len(snap.repositories)} repositories, "
+            f"{len(snap.images)} images, {len(snap.manifests)} manifests, "
+            f"{sum(snap.meta.get('api_calls', {}).values())} API calls.",
+            err=True,
+        )
         for target in snap.meta["targets"]:
             for n in target.get("notes", []):
-                click.echo(f"  note: {target['account_id']} {target['region']} "
-                           f"{n.get('repository') or ''}: {n['note']}", err=True)
+                click.echo(
+                    f"  note: {target['account_id']} {target['region']} "
+                    f"{n.get('repository') or ''}: {n['note']}",
+                    err=True,
+                )
     code = report_incomplete(snap)
     if code:
         for target in snap.meta["targets"]:
             for e in target.get("errors", []):
-                click.echo(f"  {target['account_id']} {target['region']} "
-                           f"{e.get('repository') or '(registry)'}: {e['error']}", err=True)
+                click.echo(
+                    f"  {target['account_id']} {target['region']} "
+                    f"{e.get('repository') or '(registry)'}: {e['error']}",
+                    err=True,
+                )
         sys.exit(code)
 
 
@@ -205,9 +292,14 @@ class _collect_progress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-            self.bar = Progress(TextColumn("collecting"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.description}"), console=Console(stderr=True),
-                                transient=True)
+            self.bar = Progress(
+                TextColumn("collecting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.description}"),
+                console=Console(stderr=True),
+                transient=True,
+            )
 
     def __enter__(self) -> Callable[[int, int, str], None] | None:
         if self.bar is None:
@@ -247,23 +339,45 @@ def _emit_with_method(df: Any, fmt: str, title: str) -> None:
     notes = sorted({f for fl in df.get("flags", []) for f in fl})
     shown = df.drop(columns=["flags"], errors="ignore")
     if notes:
-        shown = shown.assign(notes=[", ".join(str(notes.index(f) + 1) for f in sorted(fl)) for fl in df["flags"]])
+        shown = shown.assign(
+            notes=[", ".join(str(notes.index(f) + 1) for f in sorted(fl)) for fl in df["flags"]]
+        )
     echo_output(render(shown, fmt, title=title))
     bullet = "- " if fmt == "markdown" else ""
-    out = [f"{bullet}[{i}] {n}" for i, n in enumerate(notes, start=1)] + [f"{bullet}{line}" for line in lines]
+    out = [f"{bullet}[{i}] {n}" for i, n in enumerate(notes, start=1)] + [
+        f"{bullet}{line}" for line in lines
+    ]
     click.echo(("\n" if fmt == "markdown" else "") + "\n".join(out))
 
 
 @cli.command("costs")
 @snapshot_argument
-@click.option("--by", type=click.Choice(["repository", "account", "region", "total"]),
-              default="repository", show_default=True, help="One row per repository, account, region, or one total.")
-@click.option("--scope", type=click.Choice(["repository", "registry"]), default="repository",
-              show_default=True, help="Deduplicate layers within each repository or each account+region.")
-@click.option("--month", default=None, metavar="YYYY-MM",
-              help="Estimate that calendar month, pro-rated by the hours each blob was stored.")
-@click.option("--free-tier", is_flag=True, help="Subtract free allowances (100 GB internet egress, "
-              "legacy 500 MB ECR storage). Off by default.")
+@click.option(
+    "--by",
+    type=click.Choice(["repository", "account", "region", "total"]),
+    default="repository",
+    show_default=True,
+    help="One row per repository, account, region, or one total.",
+)
+@click.option(
+    "--scope",
+    type=click.Choice(["repository", "registry"]),
+    default="repository",
+    show_default=True,
+    help="Deduplicate layers within each repository or each account+region.",
+)
+@click.option(
+    "--month",
+    default=None,
+    metavar="YYYY-MM",
+    help="Estimate that calendar month, pro-rated by the hours each blob was stored.",
+)
+@click.option(
+    "--free-tier",
+    is_flag=True,
+    help="Subtract free allowances (100 GB internet egress, "
+    "legacy 500 MB ECR storage). Off by default.",
+)
 @traffic_option
 @prices_option
 @format_option()
@@ -272,8 +386,16 @@ def _emit_with_method(df: Any, fmt: str, title: str) -> None:
     "ecrcost costs snap --traffic profile.toml --format json",
     "ecrcost costs snap --by account --scope registry --month 2026-10",
 )
-def costs_command(snapshot: str, by: str, scope: str, month: str | None, free_tier: bool,
-                  traffic_file: str | None, prices_file: str | None, fmt: str) -> None:
+def costs_command(
+    snapshot: str,
+    by: str,
+    scope: str,
+    month: str | None,
+    free_tier: bool,
+    traffic_file: str | None,
+    prices_file: str | None,
+    fmt: str,
+) -> None:
     """Monthly cost of SNAPSHOT's repositories: deduplicated storage, egress and replication.
 
     Without --traffic, egress GB is shown but its cost is unknown ("n/a"), never $0. The rules
@@ -284,8 +406,15 @@ def costs_command(snapshot: str, by: str, scope: str, month: str | None, free_ti
     from .snapshot import load_snapshot
 
     snap = load_snapshot(snapshot)
-    df = costs(snap, by=by, scope=scope, traffic=traffic_file, prices=prices_file, month=month,
-               free_tier=free_tier)
+    df = costs(
+        snap,
+        by=by,
+        scope=scope,
+        traffic=traffic_file,
+        prices=prices_file,
+        month=month,
+        free_tier=free_tier,
+    )
     _emit_with_method(df, fmt, title=f"ECR costs by {by}")
     exit_if_incomplete(snap)
 
@@ -313,15 +442,28 @@ def prices_show(prices_file: str | None, fmt: str) -> None:
 
 
 @prices_group.command("refresh")
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
-              help="Where to write the new catalog  [default: ./aws-<today>.csv]")
-@click.option("--region", "region", type=click.Choice(["us-east-1", "eu-central-1", "ap-south-1"]),
-              default="us-east-1", show_default=True, help="Price List API endpoint region.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write the new catalog  [default: ./aws-<today>.csv]",
+)
+@click.option(
+    "--region",
+    "region",
+    type=click.Choice(["us-east-1", "eu-central-1", "ap-south-1"]),
+    default="us-east-1",
+    show_default=True,
+    help="Price List API endpoint region.",
+)
 @click.option("--profile", default=None, help="AWS profile (else AWS_PROFILE / the default chain).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @prices_option
 @with_examples("ecrcost prices refresh --out prices.csv", "ecrcost costs snap --prices prices.csv")
-def prices_refresh(out: str | None, region: str, profile: str | None, force: bool, prices_file: str | None) -> None:
+def prices_refresh(
+    out: str | None, region: str, profile: str | None, force: bool, prices_file: str | None
+) -> None:
     """Read AmazonECR and AWSDataTransfer prices from the AWS Price List API (pricing:GetProducts)
     and write a new dated catalog: the current catalog (or --prices) with the AWS rows replaced."""
     from datetime import UTC, datetime
@@ -333,10 +475,18 @@ def prices_refresh(out: str | None, region: str, profile: str | None, force: boo
     today = datetime.now(UTC).date().isoformat()
     aws = Aws(profile=profile)
     aws.check_credentials()
-    path, result = refresh(aws.client("pricing", region), out or f"aws-{today}.csv",
-                           base=load_catalog(prices_file), region=region, force=force, today=today)
-    click.echo(f"Wrote {path}: {result.used} of {result.products} products used, "
-               f"{len(result.rows)} AWS rows refreshed ({result.calls} GetProducts calls).")
+    path, result = refresh(
+        aws.client("pricing", region),
+        out or f"aws-{today}.csv",
+        base=load_catalog(prices_file),
+        region=region,
+        force=force,
+        today=today,
+    )
+    click.echo(
+        f"Wrote {path}: {result.used} of {result.products} products used, "
+        f"{len(result.rows)} AWS rows refreshed ({result.calls} GetProducts calls)."
+    )
     for problem in result.problems:
         click.echo(f"  skipped: {problem}", err=True)
 
@@ -346,21 +496,41 @@ def prices_refresh(out: str | None, region: str, profile: str | None, force: boo
 @cli.command("compare")
 @snapshot_argument
 @traffic_option
-@click.option("--users", type=click.IntRange(min=1), default=None,
-              help="Seats for per-user plans (Docker Hub, GitHub, GitLab).  [default: 1]")
+@click.option(
+    "--users",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Seats for per-user plans (Docker Hub, GitHub, GitLab).  [default: 1]",
+)
 @prices_option
-@click.option("--plans", "plans_file", type=click.Path(dir_okay=False), default=None,
-              help="Use this registry plan file (CSV) instead of the bundled one.")
-@click.option("--dimensions", "show_dimensions", is_flag=True,
-              help="Show the four-dimension comparison (workflow, auth, availability, pricing) instead.")
+@click.option(
+    "--plans",
+    "plans_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Use this registry plan file (CSV) instead of the bundled one.",
+)
+@click.option(
+    "--dimensions",
+    "show_dimensions",
+    is_flag=True,
+    help="Show the four-dimension comparison (workflow, auth, availability, pricing) instead.",
+)
 @format_option()
 @with_examples(
     "ecrcost compare snap",
     "ecrcost compare snap --traffic profile.toml --users 12 --format json",
     "ecrcost compare snap --dimensions --format markdown",
 )
-def compare_command(snapshot: str, traffic_file: str | None, users: int | None, prices_file: str | None,
-                    plans_file: str | None, show_dimensions: bool, fmt: str) -> None:
+def compare_command(
+    snapshot: str,
+    traffic_file: str | None,
+    users: int | None,
+    prices_file: str | None,
+    plans_file: str | None,
+    show_dimensions: bool,
+    fmt: str,
+) -> None:
     """What SNAPSHOT's workload (stored GB, repositories, pulls, egress, seats) would cost on every
     plan of ECR, ECR Public, Docker Hub, GHCR, Google Artifact Registry, Azure ACR, Quay.io, JFrog
     Artifactory and GitLab.com; the cheapest plan that fits each registry is marked.
@@ -380,7 +550,11 @@ def compare_command(snapshot: str, traffic_file: str | None, users: int | None, 
             f"stored {w['stored_gb']:,.2f} GB (layers deduplicated per repository), "
             f"{w['stored_gb_global']:,.2f} GB (each distinct blob once); {w['repositories']} private "
             f"repositories; {w['pulls_per_month']:,.0f} pulls/month; "
-            + (f"{w['pulled_gb']:,.2f} GB pulled/month" if w["traffic_given"] else "pulled GB unknown (no --traffic)")
+            + (
+                f"{w['pulled_gb']:,.2f} GB pulled/month"
+                if w["traffic_given"]
+                else "pulled GB unknown (no --traffic)"
+            )
             + f"; {w['users']} user(s){'' if w['users_given'] else ' (default)'}"
         ),
         "units": "USD per month; 1 GB = 2^30 bytes; n/a = unknown",
@@ -389,8 +563,19 @@ def compare_command(snapshot: str, traffic_file: str | None, users: int | None, 
     if show_dimensions:
         echo_output(render(dimensions(df), fmt, title="Registries compared on four dimensions"))
     elif fmt == "table":  # the wide text columns become numbered notes under the table
-        shown = df[["registry", "plan", "monthly_usd", "storage_usd", "transfer_usd", "base_usd", "fits",
-                    "cheapest", "confidence"]].assign(note=[f"[{i}]" for i in range(1, len(df) + 1)])
+        shown = df[
+            [
+                "registry",
+                "plan",
+                "monthly_usd",
+                "storage_usd",
+                "transfer_usd",
+                "base_usd",
+                "fits",
+                "cheapest",
+                "confidence",
+            ]
+        ].assign(note=[f"[{i}]" for i in range(1, len(df) + 1)])
         echo_output(render(shown, fmt, title="The same workload on other registries"))
         for i, r in enumerate(df.itertuples(index=False), start=1):
             why = f"does not fit: {r.fit_reason}; " if r.fit_reason else ""
@@ -409,23 +594,50 @@ def compare_command(snapshot: str, traffic_file: str | None, users: int | None, 
 # (owned by the report stage)
 @cli.command("report")
 @snapshot_argument
-@click.option("--baseline", type=click.Path(file_okay=False), default=None,
-              help="An older snapshot (e.g. last month's) for the month-over-month section.")
+@click.option(
+    "--baseline",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="An older snapshot (e.g. last month's) for the month-over-month section.",
+)
 @traffic_option
 @prices_option
-@click.option("--scope", type=click.Choice(["repository", "registry"]), default="repository",
-              show_default=True, help="Deduplicate layers within each repository or each account+region.")
-@click.option("--free-tier", is_flag=True, help="Subtract free allowances, as `ecrcost costs --free-tier`.")
-@click.option("--users", type=int, default=None, help="Seats for the registry comparison (per-user plans).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Output directory  [default: reports/<YYYY-MM> of the snapshot's collection time]")
+@click.option(
+    "--scope",
+    type=click.Choice(["repository", "registry"]),
+    default="repository",
+    show_default=True,
+    help="Deduplicate layers within each repository or each account+region.",
+)
+@click.option(
+    "--free-tier", is_flag=True, help="Subtract free allowances, as `ecrcost costs --free-tier`."
+)
+@click.option(
+    "--users", type=int, default=None, help="Seats for the registry comparison (per-user plans)."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Output directory  [default: reports/<YYYY-MM> of the snapshot's collection time]",
+)
 @click.option("--force", is_flag=True, help="Replace the output directory if it exists.")
 @with_examples(
     "ecrcost report snap",
     "ecrcost report snap --baseline snap-2026-10 --traffic profile.toml --out reports/2026-11 --force",
 )
-def report_command(snapshot: str, baseline: str | None, traffic_file: str | None, prices_file: str | None,
-                   scope: str, free_tier: bool, users: int | None, out_dir: str | None, force: bool) -> None:
+def report_command(
+    snapshot: str,
+    baseline: str | None,
+    traffic_file: str | None,
+    prices_file: str | None,
+    scope: str,
+    free_tier: bool,
+    users: int | None,
+    out_dir: str | None,
+    force: bool,
+) -> None:
     """Write the monthly report of SNAPSHOT: index.html (self-contained), report.md, a CSV per table
     and charts/*.png.
 
@@ -443,24 +655,49 @@ def report_command(snapshot: str, baseline: str | None, traffic_file: str | None
     out = Path(out_dir) if out_dir else Path("reports") / snap.collected_at.strftime("%Y-%m")
     if out.exists() and not force:  # refuse before the work, not after
         raise OutputExistsError(f"{out} already exists; pass --force to replace it")
-    rep = report(snap, baseline=baseline, traffic=traffic_file, prices=prices_file, scope=scope,
-                 free_tier=free_tier, users=users)
+    rep = report(
+        snap,
+        baseline=baseline,
+        traffic=traffic_file,
+        prices=prices_file,
+        scope=scope,
+        free_tier=free_tier,
+        users=users,
+    )
     path = rep.save(out, force=force)
-    click.echo(f"Wrote {path / 'index.html'}, {path / 'report.md'}, {len(rep.tables)} CSV tables and "
-               f"{len(rep.charts)} charts in {path}/")
+    click.echo(
+        f"Wrote {path / 'index.html'}, {path / 'report.md'}, {len(rep.tables)} CSV tables and "
+        f"{len(rep.charts)} charts in {path}/"
+    )
     exit_if_incomplete(snap)
 
 
 # ---- demo ----------------------------------------------------------------------------------------
 
+
 @cli.command("demo")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="reports/demo", show_default=True,
-              help="Report directory (the snapshot and traffic profile are written beside the report). "
-                   "An earlier demo there is replaced.")
-@click.option("--size", type=click.Choice(["small", "default"]), default="default", show_default=True,
-              help="Synthetic organization: default (40+ repositories, 3,000+ images) or small.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic organization.")
-@click.option("--force", is_flag=True, help="Replace --out even if it is not an earlier demo's output.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="reports/demo",
+    show_default=True,
+    help="Report directory (the snapshot and traffic profile are written beside the report). "
+    "An earlier demo there is replaced.",
+)
+@click.option(
+    "--size",
+    type=click.Choice(["small", "default"]),
+    default="default",
+    show_default=True,
+    help="Synthetic organization: default (40+ repositories, 3,000+ images) or small.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the synthetic organization."
+)
+@click.option(
+    "--force", is_flag=True, help="Replace --out even if it is not an earlier demo's output."
+)
 @with_examples("ecrcost demo", "ecrcost demo --size small --out /tmp/ecrcost-demo")
 def demo_command(out_dir: str, size: str, seed: int, force: bool) -> None:
     """Run the whole product on an embedded AWS emulator: no AWS account, no network.
@@ -475,11 +712,19 @@ def demo_command(out_dir: str, size: str, seed: int, force: bool) -> None:
     click.echo("Starting the embedded AWS emulator (127.0.0.1 only) ...")
     result = run_demo(out=out_dir, size=size, seed=seed, force=force, echo=click.echo)
     by_registry, cheapest = summary(result)
-    echo_output(render(by_registry, title="Monthly ECR cost by account and region (1 GB = 2^30 bytes)"))
-    echo_output(render(cheapest, title="The same workload elsewhere: each registry's cheapest plan that fits (USD/month)"))
+    echo_output(
+        render(by_registry, title="Monthly ECR cost by account and region (1 GB = 2^30 bytes)")
+    )
+    echo_output(
+        render(
+            cheapest,
+            title="The same workload elsewhere: each registry's cheapest plan that fits (USD/month)",
+        )
+    )
     click.echo(f"Report: {result.index_html}")
     click.echo(f"Snapshot: {result.snapshot_dir}  Traffic profile: {result.traffic_file}")
     click.echo(f"Try: ecrcost costs {result.snapshot_dir} --traffic {result.traffic_file}")
-    click.echo(f"     ecrcost compare {result.snapshot_dir} --traffic {result.traffic_file}  (plans, notes, sources)")
+    click.echo(
+        f"     ecrcost compare {result.snapshot_dir} --traffic {result.traffic_file}  (plans, notes, sources)"
+    )
     exit_if_incomplete(result.snapshot)
-

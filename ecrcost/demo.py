@@ -158,10 +158,14 @@ def real_ecr_behaviour() -> Iterator[None]:
             size = layer_sum(doc)
         elif "manifests" in doc:  # an index: the largest child image in the same repository
             wanted = {m.get("digest") for m in doc["manifests"]}
-            found = [layer_sum(json.loads(i.image_manifest))
-                     for backend in ecr_models.ecr_backends[image.registry_id].values()
-                     for repo in [backend.repositories.get(image.repository_name)] if repo is not None
-                     for i in repo.images if i.get_image_digest() in wanted]
+            found = [
+                layer_sum(json.loads(i.image_manifest))
+                for backend in ecr_models.ecr_backends[image.registry_id].values()
+                for repo in [backend.repositories.get(image.repository_name)]
+                if repo is not None
+                for i in repo.images
+                if i.get_image_digest() in wanted
+            ]
             size = max(found) if found else None
         sizes[key] = size
         return size
@@ -189,16 +193,25 @@ def seed_emulator(org: Organization) -> dict[str, int]:
     for r in org.repositories:
         backend = ecr_backends[r.account_id][r.region]
         repo = backend.create_repository(
-            repository_name=r.name, registry_id=None,
+            repository_name=r.name,
+            registry_id=None,
             encryption_config={"encryptionType": r.encryption_type},
-            image_scan_config={"scanOnPush": r.scan_on_push}, image_tag_mutability=r.tag_mutability,
+            image_scan_config={"scanOnPush": r.scan_on_push},
+            image_tag_mutability=r.tag_mutability,
             tags=[{"Key": k, "Value": v} for k, v in sorted(r.tags.items())],
         )
         repo.created_at = r.created_at
         if r.lifecycle_policy:
             backend.put_lifecycle_policy(r.account_id, r.name, r.lifecycle_policy)
         for i in r.images:
-            img = Image(r.account_id, i.tags[0] if i.tags else None, i.manifest, r.name, i.media_type, i.digest)
+            img = Image(
+                r.account_id,
+                i.tags[0] if i.tags else None,
+                i.manifest,
+                r.name,
+                i.media_type,
+                i.digest,
+            )
             img.image_tags = list(i.tags)
             img.image_pushed_at = int(i.pushed_at.timestamp())
             img.artifact_media_type = i.artifact_media_type
@@ -211,10 +224,16 @@ def seed_emulator(org: Organization) -> dict[str, int]:
         counts["repositories"] += 1
         counts["images"] += len(r.images)
         # moto keeps metric timestamps as naive UTC datetimes (what its HTTP layer produces)
-        data = [{"MetricName": "RepositoryPullCount", "Dimensions": [{"Name": "RepositoryName", "Value": r.name}],
-                 "Timestamp": (day + timedelta(hours=12)).astimezone(UTC).replace(tzinfo=None),
-                 "Value": n, "Unit": "Count"}
-                for day, n in sorted(r.pulls.items())]
+        data = [
+            {
+                "MetricName": "RepositoryPullCount",
+                "Dimensions": [{"Name": "RepositoryName", "Value": r.name}],
+                "Timestamp": (day + timedelta(hours=12)).astimezone(UTC).replace(tzinfo=None),
+                "Value": n,
+                "Unit": "Count",
+            }
+            for day, n in sorted(r.pulls.items())
+        ]
         if data:
             cloudwatch_backends[r.account_id][r.region].put_metric_data("AWS/ECR", data)
             counts["datapoints"] += len(data)
@@ -251,8 +270,15 @@ def _prepare_out(out: Path, force: bool) -> None:
         )
 
 
-def run_demo(out: str | os.PathLike[str] = DEFAULT_OUT, size: str = "default", seed: int = 0, *,
-             force: bool = False, workers: int = 8, echo: Callable[[str], None] | None = None) -> DemoResult:
+def run_demo(
+    out: str | os.PathLike[str] = DEFAULT_OUT,
+    size: str = "default",
+    seed: int = 0,
+    *,
+    force: bool = False,
+    workers: int = 8,
+    echo: Callable[[str], None] | None = None,
+) -> DemoResult:
     """Run the whole pipeline on the synthetic organization in an embedded emulator (see module doc).
 
     `out`: the report directory, replaced if it holds an earlier demo (any other existing directory
@@ -281,15 +307,26 @@ def run_demo(out: str | os.PathLike[str] = DEFAULT_OUT, size: str = "default", s
     lap("generate")
     with isolated_emulator(), emulator() as url, real_ecr_behaviour():
         counts = seed_emulator(org)
-        say(f"Emulator at {url}: seeded {counts['repositories']} repositories, {counts['images']:,} images, "
-            f"{len(org.accounts)} accounts x {len(org.regions)} regions.")
+        say(
+            f"Emulator at {url}: seeded {counts['repositories']} repositories, {counts['images']:,} images, "
+            f"{len(org.accounts)} accounts x {len(org.regions)} regions."
+        )
         lap("seed")
-        snap = collect(regions=list(org.regions), role_arns=org.role_arns(), endpoint_url=url,
-                       session=demo_session(), workers=workers, pull_days=org.pull_days, use_cache=False)
+        snap = collect(
+            regions=list(org.regions),
+            role_arns=org.role_arns(),
+            endpoint_url=url,
+            session=demo_session(),
+            workers=workers,
+            pull_days=org.pull_days,
+            use_cache=False,
+        )
         lap("collect")
     calls = sum((snap.meta.get("api_calls") or {}).values())
-    say(f"Collected over HTTP: {len(snap.repositories)} repositories, {len(snap.images):,} images, "
-        f"{len(snap.manifests):,} manifests ({calls:,} API calls).")
+    say(
+        f"Collected over HTTP: {len(snap.repositories)} repositories, {len(snap.images):,} images, "
+        f"{len(snap.manifests):,} manifests ({calls:,} API calls)."
+    )
 
     staging = out.with_name(f".{out.name}.inputs-{os.getpid()}")
     try:
@@ -304,13 +341,23 @@ def run_demo(out: str | os.PathLike[str] = DEFAULT_OUT, size: str = "default", s
         # the snapshot and the traffic profile go beside the report (the notebook reads them)
         snap_dir.rename(out / "snapshot")
         traffic.rename(out / "traffic.toml")
-        (out / MARKER).write_text("Written by `ecrcost demo`; a new demo replaces this directory.\n")
+        (out / MARKER).write_text(
+            "Written by `ecrcost demo`; a new demo replaces this directory.\n"
+        )
         lap("report")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return DemoResult(out=out, snapshot_dir=out / "snapshot", traffic_file=out / "traffic.toml",
-                      organization=org, snapshot=snap, costs=cost, comparison=comparison,
-                      endpoint_url=url, seconds=seconds)
+    return DemoResult(
+        out=out,
+        snapshot_dir=out / "snapshot",
+        traffic_file=out / "traffic.toml",
+        organization=org,
+        snapshot=snap,
+        costs=cost,
+        comparison=comparison,
+        endpoint_url=url,
+        seconds=seconds,
+    )
 
 
 def summary(result: DemoResult) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -319,7 +366,15 @@ def summary(result: DemoResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     fits (`ecrcost.registries.comparison.cheapest_per_registry`), cheapest first."""
     c = result.costs
     keys = ["account_id", "region"]
-    sums = ["images", "untagged_images", "naive_bytes", "unique_bytes", "storage_usd", "egress_usd", "total_usd"]
+    sums = [
+        "images",
+        "untagged_images",
+        "naive_bytes",
+        "unique_bytes",
+        "storage_usd",
+        "egress_usd",
+        "total_usd",
+    ]
     by_registry = c.groupby(keys, as_index=False)[sums].sum(min_count=1)
     total = c[sums].sum(min_count=1).to_frame().T.assign(account_id="total", region="")
     table = pd.concat([by_registry, total[keys + sums]], ignore_index=True)
@@ -330,5 +385,6 @@ def summary(result: DemoResult) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     best = cheapest_per_registry(result.comparison)
     cheapest = best.sort_values("monthly_usd", na_position="last", kind="stable")[
-        ["registry", "plan", "monthly_usd", "storage_usd", "transfer_usd", "base_usd"]].reset_index(drop=True)
+        ["registry", "plan", "monthly_usd", "storage_usd", "transfer_usd", "base_usd"]
+    ].reset_index(drop=True)
     return table, cheapest

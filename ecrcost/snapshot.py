@@ -148,8 +148,14 @@ def _as_dtype(s: pd.Series, dtype: str) -> pd.Series:
     if dtype == _TS:
         return pd.to_datetime(s, utc=True).astype(_TS)
     if dtype == "object":  # list[str]; a comprehension is several times faster than Series.map here
-        lists = [v if type(v) is list else [] if v is None or (isinstance(v, float) and pd.isna(v)) else list(v)
-                 for v in s]
+        lists = [
+            v
+            if type(v) is list
+            else []
+            if v is None or (isinstance(v, float) and pd.isna(v))
+            else list(v)
+            for v in s
+        ]
         return pd.Series(lists, index=s.index, dtype=object)
     return s.astype(dtype)
 

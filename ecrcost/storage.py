@@ -74,9 +74,18 @@ def blob_graph(snapshot: Snapshot) -> BlobGraph:
     blobs, children, manifests = snapshot.blobs, snapshot.children, snapshot.manifests
     n_img, n_man, n_child = len(images), len(manifests), len(children)
     heads, run_of_row = _runs(blobs["manifest_digest"])
-    codes, _ = pd.factorize(pd.concat(
-        [images["digest"], manifests["digest"], blobs["manifest_digest"][heads], children["index_digest"],
-         children["child_digest"]], ignore_index=True))
+    codes, _ = pd.factorize(
+        pd.concat(
+            [
+                images["digest"],
+                manifests["digest"],
+                blobs["manifest_digest"][heads],
+                children["index_digest"],
+                children["child_digest"],
+            ],
+            ignore_index=True,
+        )
+    )
     img_m, man_m = codes[:n_img], codes[n_img : n_img + n_man]
     n_heads = int(heads.sum())
     blob_m = codes[n_img + n_man : n_img + n_man + n_heads][run_of_row]
@@ -88,7 +97,9 @@ def blob_graph(snapshot: Snapshot) -> BlobGraph:
 
     # manifest -> blob edges, each (manifest, blob) pair once, in CSR order by manifest
     size = blobs["size_bytes"].to_numpy(np.int64)
-    keep = ~pd.Series(blob_m.astype(np.int64) * max(n_blobs, 1) + blob_codes).duplicated().to_numpy()
+    keep = (
+        ~pd.Series(blob_m.astype(np.int64) * max(n_blobs, 1) + blob_codes).duplicated().to_numpy()
+    )
     e_m, e_blob, e_size = blob_m[keep], blob_codes[keep], size[keep]
     order = np.argsort(e_m, kind="stable")
     deg = np.bincount(e_m, minlength=n_codes)
@@ -111,12 +122,22 @@ def blob_graph(snapshot: Snapshot) -> BlobGraph:
         has_via = np.zeros(n_img, dtype=bool)
         has_via[v_img] = True
         sub = np.flatnonzero(has_via[image])
-        first[sub[pd.Series(image[sub].astype(np.int64) * max(n_blobs, 1) + blob[sub]).duplicated().to_numpy()]] = False
-    edges = pd.DataFrame({"image": image[first], "blob": blob[first], "size_bytes": e_size[pos][first]})
+        first[
+            sub[
+                pd.Series(image[sub].astype(np.int64) * max(n_blobs, 1) + blob[sub])
+                .duplicated()
+                .to_numpy()
+            ]
+        ] = False
+    edges = pd.DataFrame(
+        {"image": image[first], "blob": blob[first], "size_bytes": e_size[pos][first]}
+    )
 
     # kinds and bytes per image: a manifest sums its distinct blobs; an index its largest child
     kinds = np.array(["unknown", "image", "index"], dtype=object)
-    man_kind = np.select([(manifests["kind"] == k).fillna(False).to_numpy(bool) for k in kinds[1:]], [1, 2], 0)
+    man_kind = np.select(
+        [(manifests["kind"] == k).fillna(False).to_numpy(bool) for k in kinds[1:]], [1, 2], 0
+    )
     first_man = np.zeros(len(man_m), dtype=bool)
     first_man[np.unique(man_m, return_index=True)[1]] = True  # the first row of each digest counts
     kind_of = np.zeros(n_codes, dtype=np.int8)
@@ -125,15 +146,26 @@ def blob_graph(snapshot: Snapshot) -> BlobGraph:
     m_sum = np.bincount(e_m, weights=e_size.astype(float), minlength=n_codes).astype(float)
     m_sum[deg == 0] = np.nan
     child_max = pd.Series(m_sum[child_m]).groupby(idx_m).max()
-    nbytes = np.bincount(edges["image"].to_numpy(np.int64), weights=edges["size_bytes"].to_numpy(float).astype(float),
-                         minlength=n_img)[:n_img].astype(float)
+    nbytes = np.bincount(
+        edges["image"].to_numpy(np.int64),
+        weights=edges["size_bytes"].to_numpy(float).astype(float),
+        minlength=n_img,
+    )[:n_img].astype(float)
     is_index = img_kind == "index"
     nbytes[is_index] = child_max.reindex(img_m[is_index]).to_numpy(float)
     unknown = img_kind == "unknown"
-    nbytes[unknown] = images["size_bytes"].astype("Float64").to_numpy(float, na_value=np.nan)[unknown]
+    nbytes[unknown] = (
+        images["size_bytes"].astype("Float64").to_numpy(float, na_value=np.nan)[unknown]
+    )
     group, keys = image_groups(images)
-    return BlobGraph(img_m=img_m, img_kind=img_kind, edges=edges, image_bytes=nbytes, img_group=group,
-                     group_keys=keys)
+    return BlobGraph(
+        img_m=img_m,
+        img_kind=img_kind,
+        edges=edges,
+        image_bytes=nbytes,
+        img_group=group,
+        group_keys=keys,
+    )
 
 
 def _runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -147,8 +179,9 @@ def _runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return heads, np.cumsum(heads) - 1
 
 
-def _expand(owner: np.ndarray, key: np.ndarray, starts: np.ndarray, deg: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _expand(
+    owner: np.ndarray, key: np.ndarray, starts: np.ndarray, deg: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """For each (owner, key), every position in the CSR block of `key`: (owners, positions)."""
     counts = deg[key] if len(key) else np.zeros(0, dtype=np.int64)
     total = int(counts.sum())
@@ -169,7 +202,9 @@ def image_blob_edges(snapshot: Snapshot, graph: BlobGraph | None = None) -> pd.D
     return (graph or blob_graph(snapshot)).edges.copy(deep=False)  # copy-on-write: safe
 
 
-def image_bytes(snapshot: Snapshot, rows: np.ndarray | None = None, graph: BlobGraph | None = None) -> pd.Series:
+def image_bytes(
+    snapshot: Snapshot, rows: np.ndarray | None = None, graph: BlobGraph | None = None
+) -> pd.Series:
     """The ``bytes`` column of `image_storage` for the image rows at positions `rows` (default: all).
 
     What one pull of the image transfers at most: the sum of its manifest's distinct blobs; for an
@@ -181,7 +216,9 @@ def image_bytes(snapshot: Snapshot, rows: np.ndarray | None = None, graph: BlobG
     return pd.Series(nbytes[idx], index=idx, dtype=float)
 
 
-def image_storage(snapshot: Snapshot, scope: Scope = "repository", graph: BlobGraph | None = None) -> pd.DataFrame:
+def image_storage(
+    snapshot: Snapshot, scope: Scope = "repository", graph: BlobGraph | None = None
+) -> pd.DataFrame:
     """One row per image with its sizes.
 
     Columns: account_id, region, repository, digest, tags (list[str]), tagged (bool),
@@ -196,7 +233,9 @@ def image_storage(snapshot: Snapshot, scope: Scope = "repository", graph: BlobGr
     graph = graph or blob_graph(snapshot)
     edges = graph.edges.copy(deep=False)
     kind = pd.Series(graph.img_kind, dtype="string")
-    repo_codes = graph.img_group if scope == "repository" else _group_codes(imgs, ["account_id", "region"])
+    repo_codes = (
+        graph.img_group if scope == "repository" else _group_codes(imgs, ["account_id", "region"])
+    )
     edges["group"] = repo_codes[edges["image"].to_numpy()]
 
     # bytes per image: manifests sum their blobs; an index takes its largest child
@@ -232,9 +271,12 @@ def image_storage(snapshot: Snapshot, scope: Scope = "repository", graph: BlobGr
     )
 
 
-def repository_storage(snapshot: Snapshot, scope: Scope = "repository",
-                       period: tuple[pd.Timestamp, pd.Timestamp] | None = None,
-                       graph: BlobGraph | None = None) -> pd.DataFrame:
+def repository_storage(
+    snapshot: Snapshot,
+    scope: Scope = "repository",
+    period: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+    graph: BlobGraph | None = None,
+) -> pd.DataFrame:
     """One row per repository (every repository of the snapshot, empty ones included).
 
     Columns: account_id, region, repository, images, tagged_images, untagged_images,
@@ -276,7 +318,9 @@ def repository_storage(snapshot: Snapshot, scope: Scope = "repository",
     if scope == "registry":
         registry_codes = _group_codes(repos, ["account_id", "region"])
         rb["registry"] = registry_codes[rb["repo"].to_numpy()]
-        k = rb.groupby(rb["registry"].to_numpy(np.int64) * n_blob + rb["blob"].to_numpy(np.int64))["repo"].transform("size")
+        k = rb.groupby(rb["registry"].to_numpy(np.int64) * n_blob + rb["blob"].to_numpy(np.int64))[
+            "repo"
+        ].transform("size")
         rb["share"] = rb["size_bytes"] / k
         rb["exclusive"] = np.where(k == 1, rb["size_bytes"], 0)
     else:
@@ -307,27 +351,40 @@ def repository_storage(snapshot: Snapshot, scope: Scope = "repository",
     out["exclusive_bytes"] = exclusive + per_repo(stand_in)
     out["missing_manifests"] = per_repo(unknown.astype(float)).astype("int64")
     cols = [
-        *REPO_KEY, "images", "tagged_images", "untagged_images", "naive_bytes", "unique_bytes",
-        "standard_bytes", "archive_bytes", "exclusive_bytes", "missing_manifests",
+        *REPO_KEY,
+        "images",
+        "tagged_images",
+        "untagged_images",
+        "naive_bytes",
+        "unique_bytes",
+        "standard_bytes",
+        "archive_bytes",
+        "exclusive_bytes",
+        "missing_manifests",
     ]
     if period is not None:
         start, end = (pd.Timestamp(t).value for t in period)
         rb["hours"] = _hours_stored(rb["pushed"].to_numpy(), start, end)
         rb["byte_hours"] = rb["share"] * rb["hours"]
         img_hours = _hours_stored(pushed, start, end)
-        out["standard_byte_hours"] = (_sum_by(rb[~rb["archived"]], "repo", n_repos, "byte_hours")
-                                      + per_repo(np.where(archived, 0.0, stand_in * img_hours)))
-        out["archive_byte_hours"] = (_sum_by(rb[rb["archived"]], "repo", n_repos, "byte_hours")
-                                     + per_repo(np.where(archived, stand_in * img_hours, 0.0)))
+        out["standard_byte_hours"] = _sum_by(
+            rb[~rb["archived"]], "repo", n_repos, "byte_hours"
+        ) + per_repo(np.where(archived, 0.0, stand_in * img_hours))
+        out["archive_byte_hours"] = _sum_by(
+            rb[rb["archived"]], "repo", n_repos, "byte_hours"
+        ) + per_repo(np.where(archived, stand_in * img_hours, 0.0))
         new = rb[(rb["pushed"] >= start) & (rb["pushed"] < end)]
         img_new = (pushed >= start) & (pushed < end)
-        out["new_bytes"] = _sum_by(new, "repo", n_repos, "share") + per_repo(np.where(img_new, stand_in, 0.0))
+        out["new_bytes"] = _sum_by(new, "repo", n_repos, "share") + per_repo(
+            np.where(img_new, stand_in, 0.0)
+        )
         cols += ["standard_byte_hours", "archive_byte_hours", "new_bytes"]
     # a repository whose images could not be listed has unknown sizes, never 0
     unlisted = snapshot.repositories["images_complete"].eq(False).fillna(False).to_numpy(bool)
     if unlisted.any():
         mask = pd.MultiIndex.from_frame(repos).isin(
-            pd.MultiIndex.from_frame(snapshot.repositories.loc[unlisted, REPO_KEY]))
+            pd.MultiIndex.from_frame(snapshot.repositories.loc[unlisted, REPO_KEY])
+        )
         out.loc[mask, [c for c in cols if c.endswith(("_bytes", "_byte_hours"))]] = np.nan
     return out[cols]
 
@@ -338,7 +395,9 @@ def registry_unique_bytes(snapshot: Snapshot) -> pd.DataFrame:
     Columns: account_id, region, unique_bytes (float64).
     """
     by_repo = repository_storage(snapshot, scope="registry")
-    return by_repo.groupby(["account_id", "region"], as_index=False)["unique_bytes"].sum(min_count=1)
+    return by_repo.groupby(["account_id", "region"], as_index=False)["unique_bytes"].sum(
+        min_count=1
+    )
 
 
 # ---- helpers -----------------------------------------------------------------------------------
@@ -357,7 +416,9 @@ def image_groups(imgs: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     return group, imgs[REPO_KEY].iloc[first].reset_index(drop=True)
 
 
-def repository_positions(repos: pd.DataFrame, imgs: pd.DataFrame, graph: BlobGraph | None = None) -> np.ndarray:
+def repository_positions(
+    repos: pd.DataFrame, imgs: pd.DataFrame, graph: BlobGraph | None = None
+) -> np.ndarray:
     """For each row of `imgs` (the snapshot's images when `graph` is given), the position of its
     (account_id, region, repository) in `repos` (-1 if absent); one lookup per repository."""
     group, keys = (graph.img_group, graph.group_keys) if graph is not None else image_groups(imgs)
@@ -369,7 +430,12 @@ def repository_positions(repos: pd.DataFrame, imgs: pd.DataFrame, graph: BlobGra
 
 def _pushed_ns(imgs: pd.DataFrame) -> np.ndarray:
     """Per image: pushed_at as int64 nanoseconds since the epoch (unknown: the epoch itself)."""
-    return imgs["pushed_at"].astype("datetime64[ns, UTC]").to_numpy("datetime64[ns]", na_value=np.datetime64(0, "ns")).astype(np.int64)
+    return (
+        imgs["pushed_at"]
+        .astype("datetime64[ns, UTC]")
+        .to_numpy("datetime64[ns]", na_value=np.datetime64(0, "ns"))
+        .astype(np.int64)
+    )
 
 
 def _hours_stored(first_ns: np.ndarray, start_ns: int, end_ns: int) -> np.ndarray:
@@ -393,6 +459,10 @@ def _is_child(snapshot: Snapshot, imgs: pd.DataFrame) -> np.ndarray:
     ch = snapshot.children
     if len(ch) == 0 or len(imgs) == 0:
         return np.zeros(len(imgs), dtype=bool)
-    parents = imgs[REPO_KEY + ["digest"]].merge(ch[["index_digest", "child_digest"]], left_on="digest", right_on="index_digest")
-    child_keys = pd.MultiIndex.from_frame(parents[REPO_KEY + ["child_digest"]].set_axis(REPO_KEY + ["digest"], axis=1))
+    parents = imgs[REPO_KEY + ["digest"]].merge(
+        ch[["index_digest", "child_digest"]], left_on="digest", right_on="index_digest"
+    )
+    child_keys = pd.MultiIndex.from_frame(
+        parents[REPO_KEY + ["child_digest"]].set_axis(REPO_KEY + ["digest"], axis=1)
+    )
     return pd.MultiIndex.from_frame(imgs[REPO_KEY + ["digest"]]).isin(child_keys)

@@ -81,7 +81,9 @@ def digest_series(digests: np.ndarray) -> pd.Series:
 def _categorical_strings(values: list[str], codes: np.ndarray) -> pd.Series:
     """A string Series of `values[codes]` (decoded by Arrow, no Python object per row)."""
     indices = pa.array(np.asarray(codes, dtype=np.int32))
-    arr = pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.large_string())).cast(pa.large_string())
+    arr = pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.large_string())).cast(
+        pa.large_string()
+    )
     return pd.Series(pd.arrays.ArrowStringArray(arr), dtype="string")
 
 
@@ -90,7 +92,18 @@ def _timestamps(ns: np.ndarray) -> pd.Series:
 
 
 def _repo_names(n: int, rng: np.random.Generator) -> list[str]:
-    teams = ["platform", "payments", "search", "data", "ml", "web", "mobile", "infra", "identity", "growth"]
+    teams = [
+        "platform",
+        "payments",
+        "search",
+        "data",
+        "ml",
+        "web",
+        "mobile",
+        "infra",
+        "identity",
+        "growth",
+    ]
     kinds = ["api", "worker", "web", "cron", "gateway", "consumer", "batch", "model", "proxy", "ui"]
     t = rng.integers(0, len(teams), n)
     k = rng.integers(0, len(kinds), n)
@@ -185,7 +198,9 @@ def synthetic_snapshot(
     runtime = ~own & (pos == 2)
     blob_id[runtime] = n_base + np.minimum(rng.zipf(1.4, int(runtime.sum())) - 1, n_runtime - 1)
     dep = ~own & (pos > 2)
-    blob_id[dep] = n_base + n_runtime + repo_of_edge[dep] * n_deps + rng.integers(0, n_deps, int(dep.sum()))
+    blob_id[dep] = (
+        n_base + n_runtime + repo_of_edge[dep] * n_deps + rng.integers(0, n_deps, int(dep.sum()))
+    )
     n_blobs = n_shared + n_own
 
     blob_size = np.empty(n_blobs, dtype=np.int64)
@@ -194,14 +209,19 @@ def synthetic_snapshot(
     deps = rng.lognormal(np.log(15e6), 1.0, n_repos * n_deps)
     deps *= np.repeat(np.where(ml_repo, 150.0, 1.0), n_deps)  # ML repositories: multi-GB layers
     blob_size[n_base + n_runtime : n_shared] = deps
-    own_sizes = np.where(kind_config[own], rng.integers(1_500, 12_000, n_own),
-                         rng.lognormal(np.log(4e6), 1.0, n_own).astype(np.int64))
+    own_sizes = np.where(
+        kind_config[own],
+        rng.integers(1_500, 12_000, n_own),
+        rng.lognormal(np.log(4e6), 1.0, n_own).astype(np.int64),
+    )
     blob_size[n_shared:] = own_sizes
     blob_size = np.maximum(blob_size, 100)
     edge_size = blob_size[blob_id]
 
     blob_digests = random_digests(rng, n_blobs)
-    manifest_digests = random_digests(rng, images)  # one per image row (each row a distinct manifest)
+    manifest_digests = random_digests(
+        rng, images
+    )  # one per image row (each row a distinct manifest)
 
     # ---- image sizes ----------------------------------------------------------------------------
     layer_sum = np.bincount(edge_m, weights=np.where(kind_config, 0, edge_size), minlength=n_m)
@@ -213,7 +233,9 @@ def synthetic_snapshot(
     # ---- times, tags, status --------------------------------------------------------------------
     age_ns = (rng.exponential(90.0, images) * _NS_PER_DAY).astype(np.int64)
     age_ns = np.minimum(age_ns, 3 * 365 * _NS_PER_DAY)
-    age_ns[role == 2] = age_ns[np.flatnonzero(role == 2) - offset[role == 2]]  # children with their index
+    age_ns[role == 2] = age_ns[
+        np.flatnonzero(role == 2) - offset[role == 2]
+    ]  # children with their index
     pushed = now_ns - age_ns - rng.integers(0, 3_600 * 10**9, images)
     pushed -= pushed % 10**9
     pulled = rng.random(images) < 0.6
@@ -223,7 +245,9 @@ def synthetic_snapshot(
     archived[role == 2] = archived[np.flatnonzero(role == 2) - offset[role == 2]]
     untagged = (role == 2) | ((role == 0) & (rng.random(images) < untagged_share))
     build = rng.integers(1, 100_000, images)
-    tags = [[] if u else [f"build-{b}"] for u, b in zip(untagged.tolist(), build.tolist(), strict=True)]
+    tags = [
+        [] if u else [f"build-{b}"] for u, b in zip(untagged.tolist(), build.tolist(), strict=True)
+    ]
     # the newest tagged image of each repository is also "latest"
     tagged_rows = np.flatnonzero(~untagged)
     if len(tagged_rows):
@@ -250,10 +274,14 @@ def synthetic_snapshot(
             "pushed_at": _timestamps(pushed),
             "size_bytes": pd.array(size, dtype="Int64"),
             "manifest_media_type": _categorical_strings(media_values, media),
-            "artifact_media_type": _categorical_strings([DOCKER_CONFIG, OCI_CONFIG, ""], np.where(is_index, 2, oci)),
+            "artifact_media_type": _categorical_strings(
+                [DOCKER_CONFIG, OCI_CONFIG, ""], np.where(is_index, 2, oci)
+            ),
             "last_pull_at": _timestamps(np.where(pulled, last_pull, nat.astype("int64"))),
             "status": _categorical_strings(["ACTIVE", "ARCHIVED"], status),
-            "archived_at": _timestamps(np.where(archived, pushed + 30 * _NS_PER_DAY, nat.astype("int64"))),
+            "archived_at": _timestamps(
+                np.where(archived, pushed + 30 * _NS_PER_DAY, nat.astype("int64"))
+            ),
         }
     )
     image_df["artifact_media_type"] = image_df["artifact_media_type"].mask(is_index)
@@ -273,7 +301,9 @@ def synthetic_snapshot(
             "blob_digest": digest_series(blob_digests[blob_id]),
             "size_bytes": edge_size,
             "kind": _categorical_strings(["layer", "config"], kind_config.astype(np.int64)),
-            "media_type": _categorical_strings([DOCKER_CONFIG, OCI_CONFIG, DOCKER_LAYER, OCI_LAYER], blob_media),
+            "media_type": _categorical_strings(
+                [DOCKER_CONFIG, OCI_CONFIG, DOCKER_LAYER, OCI_LAYER], blob_media
+            ),
         }
     )
     child_rows = np.flatnonzero(role == 2)
@@ -282,7 +312,9 @@ def synthetic_snapshot(
         {
             "index_digest": digest_series(manifest_digests[parent_rows]),
             "child_digest": digest_series(manifest_digests[child_rows]),
-            "platform": _categorical_strings(["linux/amd64", "linux/arm64"], offset[child_rows] - 1),
+            "platform": _categorical_strings(
+                ["linux/amd64", "linux/arm64"], offset[child_rows] - 1
+            ),
             "media_type": _categorical_strings(media_values, media[child_rows]),
             "size_bytes": pd.array(rng.integers(400, 2_000, len(child_rows)), dtype="Int64"),
         }
@@ -314,7 +346,10 @@ def synthetic_snapshot(
             "account_id": acct,
             "region": region,
             "repository": repo_names,
-            "arn": [f"arn:aws:ecr:{region[i]}:{acct[i]}:repository/{repo_names[i]}" for i in range(n_repos)],
+            "arn": [
+                f"arn:aws:ecr:{region[i]}:{acct[i]}:repository/{repo_names[i]}"
+                for i in range(n_repos)
+            ],
             "created_at": _timestamps(created - created % 10**9),
             "tag_mutability": "MUTABLE",
             "encryption_type": "AES256",
@@ -325,14 +360,39 @@ def synthetic_snapshot(
     meta = new_meta(
         collected_at=now.isoformat(),
         pull_days=pull_days,
-        targets=[{"account_id": a, "region": r, "status": "ok", "error": None, "errors": [], "role_arn": None}
-                 for a, r in targets],
-        registries=[{"account_id": a, "region": r, "replication_rules": [], "registry_policy": False,
-                     "pull_through_cache_rules": [], "blob_mounting": "DISABLED"} for a, r in targets],
+        targets=[
+            {
+                "account_id": a,
+                "region": r,
+                "status": "ok",
+                "error": None,
+                "errors": [],
+                "role_arn": None,
+            }
+            for a, r in targets
+        ],
+        registries=[
+            {
+                "account_id": a,
+                "region": r,
+                "replication_rules": [],
+                "registry_policy": False,
+                "pull_through_cache_rules": [],
+                "blob_mounting": "DISABLED",
+            }
+            for a, r in targets
+        ],
         settings={"synthetic": {"images": images, "repositories": repositories, "seed": seed}},
     )
-    return Snapshot.build(meta, repositories=repo_df, images=image_df, manifests=manifest_df,
-                          blobs=blob_df, children=child_df, pulls=pulls_df)
+    return Snapshot.build(
+        meta,
+        repositories=repo_df,
+        images=image_df,
+        manifests=manifest_df,
+        blobs=blob_df,
+        children=child_df,
+        pulls=pulls_df,
+    )
 
 
 # ---- the synthetic organization (demo, notebook, tests) -----------------------------------------
@@ -477,40 +537,94 @@ class Organization:
 
         repos, images, manifests, blobs, children, pulls = [], [], {}, [], [], []
         for r in self.repositories:
-            repos.append({
-                "account_id": r.account_id, "region": r.region, "repository": r.name, "arn": r.arn,
-                "created_at": r.created_at, "tag_mutability": r.tag_mutability,
-                "encryption_type": r.encryption_type, "scan_on_push": r.scan_on_push,
-                "tags": json.dumps(r.tags, sort_keys=True), "lifecycle_policy": r.lifecycle_policy,
-            })
+            repos.append(
+                {
+                    "account_id": r.account_id,
+                    "region": r.region,
+                    "repository": r.name,
+                    "arn": r.arn,
+                    "created_at": r.created_at,
+                    "tag_mutability": r.tag_mutability,
+                    "encryption_type": r.encryption_type,
+                    "scan_on_push": r.scan_on_push,
+                    "tags": json.dumps(r.tags, sort_keys=True),
+                    "lifecycle_policy": r.lifecycle_policy,
+                }
+            )
             for i in r.images:
-                images.append({
-                    "account_id": r.account_id, "region": r.region, "repository": r.name,
-                    "digest": i.digest, "tags": list(i.tags), "pushed_at": i.pushed_at,
-                    "size_bytes": i.size_bytes, "manifest_media_type": i.media_type,
-                    "artifact_media_type": i.artifact_media_type, "last_pull_at": i.last_pull_at,
-                    "status": i.status, "archived_at": i.archived_at,
-                })
+                images.append(
+                    {
+                        "account_id": r.account_id,
+                        "region": r.region,
+                        "repository": r.name,
+                        "digest": i.digest,
+                        "tags": list(i.tags),
+                        "pushed_at": i.pushed_at,
+                        "size_bytes": i.size_bytes,
+                        "manifest_media_type": i.media_type,
+                        "artifact_media_type": i.artifact_media_type,
+                        "last_pull_at": i.last_pull_at,
+                        "status": i.status,
+                        "archived_at": i.archived_at,
+                    }
+                )
                 if i.digest not in manifests:
                     m, b, c = parse_manifest(i.digest, i.media_type, i.manifest)
                     manifests[i.digest] = m
                     blobs += b
                     children += c
             start, end = self.pull_window()
-            pulls += [{"account_id": r.account_id, "region": r.region, "repository": r.name,
-                       "date": day, "pulls": n} for day, n in sorted(r.pulls.items()) if start <= day < end]
-        targets = [{"account_id": a, "region": g, "status": "ok", "error": None, "errors": [],
-                    "role_arn": f"arn:aws:iam::{a}:role/{READ_ROLE}"}
-                   for a in self.accounts for g in self.regions]
-        registries = [{"account_id": a, "region": g,
-                       "replication_rules": self.replication.get((a, g), {"rules": []})["rules"],
-                       "registry_policy": False, "pull_through_cache_rules": [], "blob_mounting": "DISABLED"}
-                      for a in self.accounts for g in self.regions]
-        meta = new_meta(collected_at=self.now.isoformat(timespec="seconds"), pull_days=self.pull_days,
-                        targets=targets, registries=registries,
-                        settings={"synthetic": {"size": self.size, "seed": self.seed}})
-        return Snapshot.build(meta, repositories=repos, images=images, manifests=list(manifests.values()),
-                              blobs=blobs, children=children, pulls=pulls)
+            pulls += [
+                {
+                    "account_id": r.account_id,
+                    "region": r.region,
+                    "repository": r.name,
+                    "date": day,
+                    "pulls": n,
+                }
+                for day, n in sorted(r.pulls.items())
+                if start <= day < end
+            ]
+        targets = [
+            {
+                "account_id": a,
+                "region": g,
+                "status": "ok",
+                "error": None,
+                "errors": [],
+                "role_arn": f"arn:aws:iam::{a}:role/{READ_ROLE}",
+            }
+            for a in self.accounts
+            for g in self.regions
+        ]
+        registries = [
+            {
+                "account_id": a,
+                "region": g,
+                "replication_rules": self.replication.get((a, g), {"rules": []})["rules"],
+                "registry_policy": False,
+                "pull_through_cache_rules": [],
+                "blob_mounting": "DISABLED",
+            }
+            for a in self.accounts
+            for g in self.regions
+        ]
+        meta = new_meta(
+            collected_at=self.now.isoformat(timespec="seconds"),
+            pull_days=self.pull_days,
+            targets=targets,
+            registries=registries,
+            settings={"synthetic": {"size": self.size, "seed": self.seed}},
+        )
+        return Snapshot.build(
+            meta,
+            repositories=repos,
+            images=images,
+            manifests=list(manifests.values()),
+            blobs=blobs,
+            children=children,
+            pulls=pulls,
+        )
 
 
 # -- the building blocks: public base images and language runtimes (per architecture) ------------
@@ -534,14 +648,43 @@ _TEAMS = {
     "111111111111": ["payments", "search", "web", "identity", "platform", "mobile", "public"],
     "222222222222": ["data", "ml", "analytics"],
 }
-_COMPONENTS = ["api", "worker", "gateway", "frontend", "scheduler", "consumer", "auth", "billing",
-               "indexer", "notifier", "reports", "ingest", "etl", "feature-store", "exporter", "proxy"]
+_COMPONENTS = [
+    "api",
+    "worker",
+    "gateway",
+    "frontend",
+    "scheduler",
+    "consumer",
+    "auth",
+    "billing",
+    "indexer",
+    "notifier",
+    "reports",
+    "ingest",
+    "etl",
+    "feature-store",
+    "exporter",
+    "proxy",
+]
 
-_LIFECYCLE = json.dumps({"rules": [
-    {"rulePriority": 1, "description": "expire untagged images after 14 days",
-     "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14},
-     "action": {"type": "expire"}},
-]}, indent=2)
+_LIFECYCLE = json.dumps(
+    {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": "expire untagged images after 14 days",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": 14,
+                },
+                "action": {"type": "expire"},
+            },
+        ]
+    },
+    indent=2,
+)
 
 
 @dataclass
@@ -582,30 +725,74 @@ def _specs(rng: random.Random, size: str) -> list[_Spec]:
     plain_runtimes = ["python-3.12", "node-20", "openjdk-21", "go-static", "dotnet-8", "nginx"]
     for i in range(n_regular):
         account, region = place(i)
-        specs.append(_Spec(
-            account, region, name_for(account), rng.choice(plain_runtimes),
-            builds=rng.randint(8, 60), days=rng.randint(60, 400),
-            tagging=rng.choices(["sha", "moving", "releases"], [0.5, 0.2, 0.3])[0],
-            multiarch=rng.random() < 0.2, lifecycle=rng.random() < 0.4, archive_old=rng.random() < 0.15,
-            pulls_per_day=0.0 if rng.random() < 0.15 else rng.lognormvariate(3.5, 1.5),
-        ))
+        specs.append(
+            _Spec(
+                account,
+                region,
+                name_for(account),
+                rng.choice(plain_runtimes),
+                builds=rng.randint(8, 60),
+                days=rng.randint(60, 400),
+                tagging=rng.choices(["sha", "moving", "releases"], [0.5, 0.2, 0.3])[0],
+                multiarch=rng.random() < 0.2,
+                lifecycle=rng.random() < 0.4,
+                archive_old=rng.random() < 0.15,
+                pulls_per_day=0.0 if rng.random() < 0.15 else rng.lognormvariate(3.5, 1.5),
+            )
+        )
     for _ in range(n_ci):  # CI churn: many builds a day, old builds left untagged
-        specs.append(_Spec(
-            accounts[0], ORG_REGIONS[0], name_for(accounts[0]), rng.choice(["node-20", "python-3.12"]),
-            builds=rng.randint(50, 70) if size == "small" else rng.randint(330, 420),
-            days=rng.randint(25, 40), tagging="ci", multiarch=False, lifecycle=False,
-            archive_old=False, pulls_per_day=rng.lognormvariate(5.0, 0.8),
-        ))
+        specs.append(
+            _Spec(
+                accounts[0],
+                ORG_REGIONS[0],
+                name_for(accounts[0]),
+                rng.choice(["node-20", "python-3.12"]),
+                builds=rng.randint(50, 70) if size == "small" else rng.randint(330, 420),
+                days=rng.randint(25, 40),
+                tagging="ci",
+                multiarch=False,
+                lifecycle=False,
+                archive_old=False,
+                pulls_per_day=rng.lognormvariate(5.0, 0.8),
+            )
+        )
     # a public image pulled from the internet, multi-arch
-    specs.append(_Spec(accounts[0], ORG_REGIONS[0], "public/cli", "go-static", builds=24, days=300,
-                       tagging="releases", multiarch=True, lifecycle=True, archive_old=True,
-                       pulls_per_day=2_500.0))
+    specs.append(
+        _Spec(
+            accounts[0],
+            ORG_REGIONS[0],
+            "public/cli",
+            "go-static",
+            builds=24,
+            days=300,
+            tagging="releases",
+            multiarch=True,
+            lifecycle=True,
+            archive_old=True,
+            pulls_per_day=2_500.0,
+        )
+    )
     # a few huge ML images
-    ml = [("ml/llm-serving", 12, 9.5), ("ml/training", 18, 2.5)] + ([] if size == "small" else [("ml/embeddings", 9, 1.2)])
+    ml = [("ml/llm-serving", 12, 9.5), ("ml/training", 18, 2.5)] + (
+        [] if size == "small" else [("ml/embeddings", 9, 1.2)]
+    )
     for name, builds, model_gb in ml:
-        specs.append(_Spec(accounts[1], ORG_REGIONS[0], name, "pytorch-2.4", builds=builds, days=180,
-                           tagging="releases", multiarch=False, lifecycle=False, archive_old=name == "ml/training",
-                           pulls_per_day=rng.uniform(3, 12), model_gb=model_gb))
+        specs.append(
+            _Spec(
+                accounts[1],
+                ORG_REGIONS[0],
+                name,
+                "pytorch-2.4",
+                builds=builds,
+                days=180,
+                tagging="releases",
+                multiarch=False,
+                lifecycle=False,
+                archive_old=name == "ml/training",
+                pulls_per_day=rng.uniform(3, 12),
+                model_gb=model_gb,
+            )
+        )
     return specs
 
 
@@ -618,39 +805,69 @@ class _Builder:
     def blob(self, key: str, size: int, media_type: str) -> Blob:
         return Blob(_digest_of(key), int(size), media_type)
 
-    def manifest(self, spec: _Spec, build: int, arch: str, deps_version: int, oci: bool) -> tuple[str, str, int]:
+    def manifest(
+        self, spec: _Spec, build: int, arch: str, deps_version: int, oci: bool
+    ) -> tuple[str, str, int]:
         """(manifest text, media type, layer sum) of one single-platform image."""
         layer_type, config_type = (OCI_LAYER, OCI_CONFIG) if oci else (DOCKER_LAYER, DOCKER_CONFIG)
         base, runtime_layers = _RUNTIMES[spec.runtime]
-        layers = [self.blob(f"base:{base}:{arch}:{j}", s, layer_type) for j, s in enumerate(_BASES[base])]
-        layers += [self.blob(f"runtime:{spec.runtime}:{arch}:{j}", s, layer_type) for j, s in enumerate(runtime_layers)]
+        layers = [
+            self.blob(f"base:{base}:{arch}:{j}", s, layer_type) for j, s in enumerate(_BASES[base])
+        ]
+        layers += [
+            self.blob(f"runtime:{spec.runtime}:{arch}:{j}", s, layer_type)
+            for j, s in enumerate(runtime_layers)
+        ]
         key = f"{self.seed}:{spec.account_id}:{spec.name}"
         r = random.Random(f"{key}:deps:{deps_version}")  # sizes stable per dependency version
-        layers.append(self.blob(f"{key}:deps:{deps_version}:{arch}", r.lognormvariate(17.0, 0.8), layer_type))
+        layers.append(
+            self.blob(f"{key}:deps:{deps_version}:{arch}", r.lognormvariate(17.0, 0.8), layer_type)
+        )
         if spec.model_gb:
             weights = int(spec.model_gb * GiB * (1 + 0.05 * deps_version))
             layers.append(self.blob(f"{key}:weights:{deps_version}", weights, layer_type))
         app = random.Random(f"{key}:app:{build}:{arch}").lognormvariate(15.0, 0.9)
         layers.append(self.blob(f"{key}:app:{build}:{arch}", app, layer_type))
-        config = self.blob(f"{key}:config:{build}:{arch}", 2_000 + (build * 7919) % 9_000, config_type)
-        doc = {"schemaVersion": 2, "mediaType": OCI_MANIFEST if oci else DOCKER_MANIFEST,
-               "config": config.descriptor(), "layers": [b.descriptor() for b in layers]}
+        config = self.blob(
+            f"{key}:config:{build}:{arch}", 2_000 + (build * 7919) % 9_000, config_type
+        )
+        doc = {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST if oci else DOCKER_MANIFEST,
+            "config": config.descriptor(),
+            "layers": [b.descriptor() for b in layers],
+        }
         return json.dumps(doc, indent=3), doc["mediaType"], sum(b.size for b in layers)
 
     def repository(self, spec: _Spec) -> SyntheticRepository:
         rng, now = self.rng, self.now
-        created = now - timedelta(days=spec.days + rng.randint(5, 200), seconds=rng.randint(0, 86_399))
+        created = now - timedelta(
+            days=spec.days + rng.randint(5, 200), seconds=rng.randint(0, 86_399)
+        )
         team = spec.name.split("/")[0]
         repo = SyntheticRepository(
-            spec.account_id, spec.region, spec.name, created.replace(microsecond=0),
-            tags={"team": team, "env": rng.choice(["prod", "prod", "staging"]), "cost-center": f"cc-{100 + len(team) * 7}"},
+            spec.account_id,
+            spec.region,
+            spec.name,
+            created.replace(microsecond=0),
+            tags={
+                "team": team,
+                "env": rng.choice(["prod", "prod", "staging"]),
+                "cost-center": f"cc-{100 + len(team) * 7}",
+            },
             lifecycle_policy=_LIFECYCLE if spec.lifecycle else None,
-            tag_mutability="IMMUTABLE" if spec.tagging == "sha" and rng.random() < 0.5 else "MUTABLE",
-            scan_on_push=rng.random() < 0.5, encryption_type=rng.choice(["AES256", "AES256", "KMS"]),
+            tag_mutability="IMMUTABLE"
+            if spec.tagging == "sha" and rng.random() < 0.5
+            else "MUTABLE",
+            scan_on_push=rng.random() < 0.5,
+            encryption_type=rng.choice(["AES256", "AES256", "KMS"]),
         )
         oci = rng.random() < 0.35
         deps_every = rng.randint(4, 25)
-        times = sorted(now - timedelta(seconds=rng.uniform(600, spec.days * 86_400)) for _ in range(spec.builds))
+        times = sorted(
+            now - timedelta(seconds=rng.uniform(600, spec.days * 86_400))
+            for _ in range(spec.builds)
+        )
         times = [t.replace(microsecond=0) for t in times]
         release = 0
         for b, pushed in enumerate(times):
@@ -671,20 +888,46 @@ class _Builder:
             archs = ["amd64", "arm64"] if spec.multiarch else ["amd64"]
             built = [(arch, *self.manifest(spec, b, arch, deps_version, oci)) for arch in archs]
             images = [
-                SyntheticImage(_digest_of_text(text), text, mt, [] if spec.multiarch else list(tags), pushed,
-                               size, artifact_media_type=OCI_CONFIG if oci else DOCKER_CONFIG,
-                               platform=f"linux/{arch}" if spec.multiarch else None)
+                SyntheticImage(
+                    _digest_of_text(text),
+                    text,
+                    mt,
+                    [] if spec.multiarch else list(tags),
+                    pushed,
+                    size,
+                    artifact_media_type=OCI_CONFIG if oci else DOCKER_CONFIG,
+                    platform=f"linux/{arch}" if spec.multiarch else None,
+                )
                 for arch, text, mt, size in built
             ]
             if spec.multiarch:
                 index_type = OCI_INDEX if oci else DOCKER_LIST
-                doc = {"schemaVersion": 2, "mediaType": index_type, "manifests": [
-                    {"mediaType": i.media_type, "size": len(i.manifest.encode()), "digest": i.digest,
-                     "platform": {"architecture": i.platform.split("/")[1], "os": "linux"}} for i in images]}
+                doc = {
+                    "schemaVersion": 2,
+                    "mediaType": index_type,
+                    "manifests": [
+                        {
+                            "mediaType": i.media_type,
+                            "size": len(i.manifest.encode()),
+                            "digest": i.digest,
+                            "platform": {"architecture": i.platform.split("/")[1], "os": "linux"},
+                        }
+                        for i in images
+                    ],
+                }
                 text = json.dumps(doc, indent=3)
-                images.insert(0, SyntheticImage(_digest_of_text(text), text, index_type, list(tags), pushed,
-                                                max(i.size_bytes for i in images),
-                                                children=[i.digest for i in images]))
+                images.insert(
+                    0,
+                    SyntheticImage(
+                        _digest_of_text(text),
+                        text,
+                        index_type,
+                        list(tags),
+                        pushed,
+                        max(i.size_bytes for i in images),
+                        children=[i.digest for i in images],
+                    ),
+                )
             age = (now - pushed).days
             if spec.lifecycle and not tags and age > 14:
                 continue  # the lifecycle policy expired this untagged build (and its children)
@@ -696,7 +939,9 @@ class _Builder:
             repo.images += images
         # daily pulls from a generator of their own, so the clock changes only the pull counts
         pulls_rng = random.Random(f"{self.seed}:{spec.account_id}:{spec.name}:pulls")
-        day = (now - timedelta(days=self.pull_days + 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        day = (now - timedelta(days=self.pull_days + 1)).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
         while day < now:
             if spec.pulls_per_day > 0:
                 n = max(0.0, round(pulls_rng.gauss(spec.pulls_per_day, spec.pulls_per_day * 0.3)))
@@ -707,7 +952,9 @@ class _Builder:
             day += timedelta(days=1)
         return repo
 
-    def _last_pull(self, pushed: datetime, newest: bool, rate: float, archived_at: datetime | None) -> datetime | None:
+    def _last_pull(
+        self, pushed: datetime, newest: bool, rate: float, archived_at: datetime | None
+    ) -> datetime | None:
         rng, now = self.rng, self.now
         if rate <= 0 or rng.random() < 0.25 and not newest:
             return None
@@ -723,8 +970,9 @@ def _digest_of_text(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def synthetic_organization(size: str = "default", seed: int = 0, now: datetime | str | None = None,
-                           pull_days: int = 30) -> Organization:
+def synthetic_organization(
+    size: str = "default", seed: int = 0, now: datetime | str | None = None, pull_days: int = 30
+) -> Organization:
     """A realistic synthetic organization (see `Organization`), deterministic for (`size`, `seed`, `now`).
 
     `size`: "default" (2 accounts x 2 regions, 40+ repositories, 3,000+ images) or "small" (the
@@ -738,26 +986,63 @@ def synthetic_organization(size: str = "default", seed: int = 0, now: datetime |
     if size not in SIZES:
         raise ValueError(f"size must be one of {SIZES}, not {size!r}")
     clock = pd.Timestamp(now if now is not None else DEFAULT_NOW)
-    clock = (clock.tz_localize("UTC") if clock.tzinfo is None else clock.tz_convert("UTC")).floor("s").to_pydatetime()
+    clock = (
+        (clock.tz_localize("UTC") if clock.tzinfo is None else clock.tz_convert("UTC"))
+        .floor("s")
+        .to_pydatetime()
+    )
     rng = random.Random(f"ecrcost-synthetic:{size}:{seed}")
     builder = _Builder(rng, seed, clock, pull_days)
     repos = [builder.repository(spec) for spec in _specs(rng, size)]
     # replication: the platform account copies its payments/ repositories from us-east-1 to eu-west-1
     src_account, src, dst = list(ORG_ACCOUNTS)[0], ORG_REGIONS[0], ORG_REGIONS[1]
-    rule = {"rules": [{"destinations": [{"region": dst, "registryId": src_account}],
-                       "repositoryFilters": [{"filter": "payments/", "filterType": "PREFIX_MATCH"}]}]}
-    for r in [r for r in repos if r.account_id == src_account and r.region == src and r.name.startswith("payments/")]:
+    rule = {
+        "rules": [
+            {
+                "destinations": [{"region": dst, "registryId": src_account}],
+                "repositoryFilters": [{"filter": "payments/", "filterType": "PREFIX_MATCH"}],
+            }
+        ]
+    }
+    for r in [
+        r
+        for r in repos
+        if r.account_id == src_account and r.region == src and r.name.startswith("payments/")
+    ]:
         if any(x.account_id == src_account and x.region == dst and x.name == r.name for x in repos):
             continue
         copy = SyntheticRepository(
-            r.account_id, dst, r.name, r.created_at, dict(r.tags), r.lifecycle_policy, r.tag_mutability,
-            r.scan_on_push, r.encryption_type,
-            images=[SyntheticImage(**{**i.__dict__, "tags": list(i.tags), "children": list(i.children),
-                                      "pushed_at": i.pushed_at + timedelta(seconds=30)}) for i in r.images],
+            r.account_id,
+            dst,
+            r.name,
+            r.created_at,
+            dict(r.tags),
+            r.lifecycle_policy,
+            r.tag_mutability,
+            r.scan_on_push,
+            r.encryption_type,
+            images=[
+                SyntheticImage(
+                    **{
+                        **i.__dict__,
+                        "tags": list(i.tags),
+                        "children": list(i.children),
+                        "pushed_at": i.pushed_at + timedelta(seconds=30),
+                    }
+                )
+                for i in r.images
+            ],
             pulls={d: round(n * 0.3) for d, n in r.pulls.items() if round(n * 0.3) > 0},
         )
         repos.append(copy)
     repos.sort(key=lambda r: (r.account_id, r.region, r.name))
-    return Organization(accounts=dict(ORG_ACCOUNTS), regions=ORG_REGIONS, repositories=repos,
-                        replication={(src_account, src): rule}, now=clock, pull_days=pull_days,
-                        seed=seed, size=size)
+    return Organization(
+        accounts=dict(ORG_ACCOUNTS),
+        regions=ORG_REGIONS,
+        repositories=repos,
+        replication={(src_account, src): rule},
+        now=clock,
+        pull_days=pull_days,
+        seed=seed,
+        size=size,
+    )

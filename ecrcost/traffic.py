@@ -90,13 +90,17 @@ class TrafficProfile:
         return lookup.reindex(repositories.astype(str).to_numpy()).reset_index(drop=True)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "<dict>", text: str | None = None) -> TrafficProfile:
+    def from_dict(
+        cls, data: dict[str, Any], source: str = "<dict>", text: str | None = None
+    ) -> TrafficProfile:
         """Validate a parsed profile (`text`, the TOML source, only locates tables by line)."""
         lines = _table_lines(text or "")
         unknown = set(data) - _TOP_KEYS
         if unknown:
-            raise TrafficProfileError(f"{source}: unknown top-level key(s) {', '.join(sorted(unknown))} "
-                                      f"(expected [default] and [[rule]] tables)")
+            raise TrafficProfileError(
+                f"{source}: unknown top-level key(s) {', '.join(sorted(unknown))} "
+                f"(expected [default] and [[rule]] tables)"
+            )
         if not isinstance(data.get("default"), dict):
             raise TrafficProfileError(f"{source}: missing [default] table")
         default_where = _where("[default]", lines.get("default", []), 0)
@@ -127,7 +131,9 @@ def load_traffic(path: str | Path) -> TrafficProfile:
     return TrafficProfile.from_dict(data, source=str(p), text=text)
 
 
-def as_traffic(traffic: TrafficProfile | str | Path | dict[str, Any] | None) -> TrafficProfile | None:
+def as_traffic(
+    traffic: TrafficProfile | str | Path | dict[str, Any] | None,
+) -> TrafficProfile | None:
     """A TrafficProfile from a loaded profile, a path, a parsed dict, or None (no profile)."""
     if traffic is None or isinstance(traffic, TrafficProfile):
         return traffic
@@ -157,12 +163,15 @@ def _number(source: str, where: str, key: str, v: Any) -> float:
     return float(v)
 
 
-def _shares(source: str, where: str, table: dict[str, Any], allowed: set[str],
-            cache_default: float | None) -> Shares:
+def _shares(
+    source: str, where: str, table: dict[str, Any], allowed: set[str], cache_default: float | None
+) -> Shares:
     unknown = set(table) - allowed
     if unknown:
-        raise TrafficProfileError(f"{source}: {where}: unknown key(s) {', '.join(sorted(unknown))} "
-                                  f"(allowed: {', '.join(sorted(allowed))})")
+        raise TrafficProfileError(
+            f"{source}: {where}: unknown key(s) {', '.join(sorted(unknown))} "
+            f"(allowed: {', '.join(sorted(allowed))})"
+        )
     missing = [k for k in SHARES if k not in table]
     if missing:
         raise TrafficProfileError(f"{source}: {where}: missing {', '.join(missing)}")
@@ -172,8 +181,9 @@ def _shares(source: str, where: str, table: dict[str, Any], allowed: set[str],
             raise TrafficProfileError(f"{source}: {where}: {k} = {v:g} is outside [0, 1]")
     total = math.fsum(values.values())
     if abs(total - 1) > TOLERANCE:
-        raise TrafficProfileError(f"{source}: {where}: same_region + cross_region + internet = {total:g}, "
-                                  f"not 1")
+        raise TrafficProfileError(
+            f"{source}: {where}: same_region + cross_region + internet = {total:g}, not 1"
+        )
     if "layer_cache_hit" in table:
         hit = _number(source, where, "layer_cache_hit", table["layer_cache_hit"])
     else:
@@ -185,16 +195,22 @@ def _shares(source: str, where: str, table: dict[str, Any], allowed: set[str],
 
 def _patterns(source: str, where: str, value: Any) -> tuple[str, ...]:
     if value is None:
-        raise TrafficProfileError(f"{source}: {where}: missing repositories (a glob or a list of globs)")
+        raise TrafficProfileError(
+            f"{source}: {where}: missing repositories (a glob or a list of globs)"
+        )
     globs = [value] if isinstance(value, str) else value
     if not isinstance(globs, list) or not globs:
-        raise TrafficProfileError(f"{source}: {where}: repositories must be a glob or a non-empty list of globs")
+        raise TrafficProfileError(
+            f"{source}: {where}: repositories must be a glob or a non-empty list of globs"
+        )
     for g in globs:
         if not isinstance(g, str) or not g:
             raise TrafficProfileError(f"{source}: {where}: bad glob {g!r} (empty or not a string)")
         if not _GLOB_CHARS.match(g):
-            raise TrafficProfileError(f"{source}: {where}: bad glob {g!r}: repository names are lowercase "
-                                      f"letters, digits, '.', '_', '-', '/' (plus * ? [ ] ! in a glob)")
+            raise TrafficProfileError(
+                f"{source}: {where}: bad glob {g!r}: repository names are lowercase "
+                f"letters, digits, '.', '_', '-', '/' (plus * ? [ ] ! in a glob)"
+            )
         if not _brackets_balanced(g):
             raise TrafficProfileError(f"{source}: {where}: bad glob {g!r}: unbalanced [ ]")
     return tuple(globs)

@@ -24,17 +24,27 @@ def digest_of(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def image_manifest(config: tuple[str, int], layers: list[tuple[str, int]], media_type: str = DOCKER) -> str:
+def image_manifest(
+    config: tuple[str, int], layers: list[tuple[str, int]], media_type: str = DOCKER
+) -> str:
     """A manifest whose config and layers are (name, size) pairs."""
-    layer_mt = ("application/vnd.docker.image.rootfs.diff.tar.gzip" if media_type == DOCKER
-                else "application/vnd.oci.image.layer.v1.tar+gzip")
-    return json.dumps({
-        "schemaVersion": 2,
-        "mediaType": media_type,
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
-                   "size": config[1], "digest": blob(config[0])},
-        "layers": [{"mediaType": layer_mt, "size": s, "digest": blob(n)} for n, s in layers],
-    })
+    layer_mt = (
+        "application/vnd.docker.image.rootfs.diff.tar.gzip"
+        if media_type == DOCKER
+        else "application/vnd.oci.image.layer.v1.tar+gzip"
+    )
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": media_type,
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": config[1],
+                "digest": blob(config[0]),
+            },
+            "layers": [{"mediaType": layer_mt, "size": s, "digest": blob(n)} for n, s in layers],
+        }
+    )
 
 
 def index_manifest(children: list[tuple[str, str]], media_type: str = OCI_INDEX) -> str:
@@ -43,8 +53,14 @@ def index_manifest(children: list[tuple[str, str]], media_type: str = OCI_INDEX)
     for text, platform in children:
         os_, arch = platform.split("/")[:2]
         child_mt = json.loads(text)["mediaType"]
-        entries.append({"mediaType": child_mt, "size": len(text.encode()), "digest": digest_of(text),
-                        "platform": {"os": os_, "architecture": arch}})
+        entries.append(
+            {
+                "mediaType": child_mt,
+                "size": len(text.encode()),
+                "digest": digest_of(text),
+                "platform": {"os": os_, "architecture": arch},
+            }
+        )
     return json.dumps({"schemaVersion": 2, "mediaType": media_type, "manifests": entries})
 
 
@@ -52,12 +68,19 @@ def push(ecr, repository: str, manifest: str, tag: str | None = None) -> str:
     """put_image with the real digest; returns the digest."""
     d = digest_of(manifest)
     kw = {"imageTag": tag} if tag else {}
-    ecr.put_image(repositoryName=repository, imageManifest=manifest, imageDigest=d,
-                  imageManifestMediaType=json.loads(manifest)["mediaType"], **kw)
+    ecr.put_image(
+        repositoryName=repository,
+        imageManifest=manifest,
+        imageDigest=d,
+        imageManifestMediaType=json.loads(manifest)["mediaType"],
+        **kw,
+    )
     return d
 
 
-def seed_images(account: str, region: str, repository: str, manifests: list[tuple[str, str | None]]) -> list[str]:
+def seed_images(
+    account: str, region: str, repository: str, manifests: list[tuple[str, str | None]]
+) -> list[str]:
     """Append Image objects straight into moto's backend (fast for thousands; MOTO.md §1.6).
     `manifests`: (text, tag or None). The repository must exist. Returns the digests."""
     from moto.ecr.models import Image, ecr_backends

@@ -49,8 +49,13 @@ def _page(self, items, key):
 
 
 def _describe_images(self):
-    imgs = list(self.ecr_backend.describe_images(
-        self._get_param("repositoryName"), self._get_param("registryId"), self._get_param("imageIds")))
+    imgs = list(
+        self.ecr_backend.describe_images(
+            self._get_param("repositoryName"),
+            self._get_param("registryId"),
+            self._get_param("imageIds"),
+        )
+    )
     dtos = []
     for i in imgs:
         d = copy.copy(i)
@@ -61,8 +66,12 @@ def _describe_images(self):
 
 
 def _describe_repositories(self):
-    repos = list(self.ecr_backend.describe_repositories(
-        registry_id=self._get_param("registryId"), repository_names=self._get_param("repositoryNames")))
+    repos = list(
+        self.ecr_backend.describe_repositories(
+            registry_id=self._get_param("registryId"),
+            repository_names=self._get_param("repositoryNames"),
+        )
+    )
     return ActionResult(_page(self, repos, "repositories"))
 
 

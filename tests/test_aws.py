@@ -13,12 +13,25 @@ from ecrcost.errors import AwsError, ReadOnlyViolation
 
 @pytest.mark.parametrize(
     ("operation", "read"),
-    [("DescribeImages", True), ("ListTagsForResource", True), ("GetMetricData", True),
-     ("BatchGetImage", True), ("BatchGetRepositoryScanningConfiguration", True), ("AssumeRole", True),
-     ("GetCallerIdentity", True), ("PutImage", False), ("DeleteRepository", False),
-     ("BatchDeleteImage", False), ("CreateRepository", False), ("PutMetricData", False),
-     ("SetRepositoryPolicy", False), ("TagResource", False), ("StartImageScan", False),
-     ("UpdateImageStorageClass", False), ("AssumeRoleWithWebIdentity", False)],
+    [
+        ("DescribeImages", True),
+        ("ListTagsForResource", True),
+        ("GetMetricData", True),
+        ("BatchGetImage", True),
+        ("BatchGetRepositoryScanningConfiguration", True),
+        ("AssumeRole", True),
+        ("GetCallerIdentity", True),
+        ("PutImage", False),
+        ("DeleteRepository", False),
+        ("BatchDeleteImage", False),
+        ("CreateRepository", False),
+        ("PutMetricData", False),
+        ("SetRepositoryPolicy", False),
+        ("TagResource", False),
+        ("StartImageScan", False),
+        ("UpdateImageStorageClass", False),
+        ("AssumeRoleWithWebIdentity", False),
+    ],
 )
 def test_read_operation_allowlist(operation, read):
     assert is_read_operation(operation) is read
@@ -26,10 +39,16 @@ def test_read_operation_allowlist(operation, read):
 
 @pytest.mark.parametrize(
     ("service", "method", "params"),
-    [("ecr", "create_repository", {"repositoryName": "app"}),
-     ("ecr", "delete_repository", {"repositoryName": "app", "force": True}),
-     ("ecr", "batch_delete_image", {"repositoryName": "app", "imageIds": [{"imageTag": "v1"}]}),
-     ("cloudwatch", "put_metric_data", {"Namespace": "x", "MetricData": [{"MetricName": "m", "Value": 1}]})],
+    [
+        ("ecr", "create_repository", {"repositoryName": "app"}),
+        ("ecr", "delete_repository", {"repositoryName": "app", "force": True}),
+        ("ecr", "batch_delete_image", {"repositoryName": "app", "imageIds": [{"imageTag": "v1"}]}),
+        (
+            "cloudwatch",
+            "put_metric_data",
+            {"Namespace": "x", "MetricData": [{"MetricName": "m", "Value": 1}]},
+        ),
+    ],
 )
 def test_mutating_call_is_refused_before_any_request(aws_env, service, method, params):
     session = boto3.Session()
@@ -82,7 +101,7 @@ def test_role_clients_use_the_roles_account_and_keep_the_guard_and_hooks(moto_aw
     role = "arn:aws:iam::111111111111:role/reader"
     ecr = aws.client("ecr", "us-east-1", role_arn=role)
     assert ecr.describe_registry()["registryId"] == "111111111111"
-    assert aws.client("ecr", "us-east-1")  .describe_registry()["registryId"] == "123456789012"
+    assert aws.client("ecr", "us-east-1").describe_registry()["registryId"] == "123456789012"
     assert seen == ["DescribeRegistry", "DescribeRegistry"]
     assert aws.operations()["sts:AssumeRole"] == 1
     with pytest.raises(ReadOnlyViolation):
@@ -117,8 +136,14 @@ def test_profiles_as_in_the_aws_cli(aws_env, monkeypatch):
 
     Path(aws_env["AWS_CONFIG_FILE"]).write_text("[profile dev]\nregion = eu-central-1\n")
     Path(aws_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
-        "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s\n")
-    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"):
+        "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s\n"
+    )
+    for k in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_DEFAULT_REGION",
+    ):
         monkeypatch.delenv(k)
     aws = Aws(profile="dev")
     assert aws.default_region == "eu-central-1"

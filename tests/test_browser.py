@@ -25,10 +25,22 @@ from ecrcost.reporting.monthly import report
 
 pytestmark = pytest.mark.browser
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
-         "--window-size=1280,1600", "--remote-debugging-pipe"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--mute-audio",
+    "--hide-scrollbars",
+    "--window-size=1280,1600",
+    "--remote-debugging-pipe",
+]
 
 
 def _high(fds: tuple[int, int]) -> tuple[int, int]:
@@ -49,14 +61,20 @@ class Chromium:
         assert exe, "Debian's chromium is required (apt-get install chromium; .ci/run installs it)"
         cmd_r, self._cmd_w = _high(os.pipe())  # we write commands, chromium reads fd 3
         self._res_r, res_w = _high(os.pipe())  # chromium writes replies on fd 4
+
         def child_fds() -> None:  # in the child, before exec: the pipe ends become fds 3 and 4
             os.dup2(cmd_r, 3)
             os.dup2(res_w, 4)
 
         # close_fds=False: only the inheritable fds 0-4 reach chromium (Python's own are non-inheritable)
-        self.proc = subprocess.Popen([exe, *FLAGS, f"--user-data-dir={profile}"], preexec_fn=child_fds,
-                                     close_fds=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [exe, *FLAGS, f"--user-data-dir={profile}"],
+            preexec_fn=child_fds,
+            close_fds=False,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(cmd_r)
         os.close(res_w)
         self._buf = b""
@@ -64,7 +82,9 @@ class Chromium:
         self.events: list[dict] = []
         self.session: str | None = None
 
-    def send(self, method: str, params: dict | None = None, session: bool = True, timeout: float = 30) -> dict:
+    def send(
+        self, method: str, params: dict | None = None, session: bool = True, timeout: float = 30
+    ) -> dict:
         """Send one command and wait for its reply (events that arrive meanwhile are kept)."""
         self._id += 1
         msg = {"id": self._id, "method": method, "params": params or {}}
@@ -126,9 +146,12 @@ def page(tmp_path_factory):
     out = report(build(failed=True), baseline=baseline()).save(root / "report")
     browser = Chromium(str(root / "profile"))
     try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
-        browser.session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True},
-                                       session=False)["sessionId"]
+        target = browser.send("Target.createTarget", {"url": "about:blank"}, session=False)[
+            "targetId"
+        ]
+        browser.session = browser.send(
+            "Target.attachToTarget", {"targetId": target, "flatten": True}, session=False
+        )["sessionId"]
         for domain in ("Page", "Runtime", "Network", "Log"):
             browser.send(f"{domain}.enable")
         url = (out / "index.html").as_uri()
@@ -148,20 +171,36 @@ def evaluate(browser: Chromium, expression: str):
 def test_loads_from_disk_without_network_or_console_errors(page):
     browser, _, url = page
     evaluate(browser, "1")  # flush events
-    requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
+    requests = [
+        e["params"]["request"]["url"]
+        for e in browser.events
+        if e.get("method") == "Network.requestWillBeSent"
+    ]
     assert requests and requests[0] == url
     assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
-    assert [u for u in requests if u.startswith("file://") and u != url] == []  # nothing else read from disk
-    errors = [e for e in browser.events if e.get("method") in ("Runtime.exceptionThrown", "Network.loadingFailed")
-              or (e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] in ("error", "assert"))
-              or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")]
+    assert [
+        u for u in requests if u.startswith("file://") and u != url
+    ] == []  # nothing else read from disk
+    errors = [
+        e
+        for e in browser.events
+        if e.get("method") in ("Runtime.exceptionThrown", "Network.loadingFailed")
+        or (
+            e.get("method") == "Runtime.consoleAPICalled"
+            and e["params"]["type"] in ("error", "assert")
+        )
+        or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
+    ]
     assert errors == []
     assert evaluate(browser, "document.title") == "ECR cost report 2026-11"
 
 
 def test_every_chart_image_decodes(page):
     browser, out, _ = page
-    images = evaluate(browser, "Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.src.slice(0, 22)])")
+    images = evaluate(
+        browser,
+        "Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.src.slice(0, 22)])",
+    )
     assert len(images) == len(list((out / "charts").glob("*.png"))) >= 5
     for complete, width, src in images:
         assert complete and width > 0
@@ -186,7 +225,13 @@ def test_user_strings_are_text_not_markup(page):
     assert not [e for e in browser.events if e.get("method") == "Page.javascriptDialogOpening"]
     text = evaluate(browser, "document.body.innerText")
     assert XSS in text  # the image tag and the repository's resource tag value, as visible text
-    assert evaluate(browser, f"Array.from(document.querySelectorAll('td')).filter(td => td.textContent.includes({json.dumps(XSS)})).length") >= 2
+    assert (
+        evaluate(
+            browser,
+            f"Array.from(document.querySelectorAll('td')).filter(td => td.textContent.includes({json.dumps(XSS)})).length",
+        )
+        >= 2
+    )
 
 
 def test_incomplete_snapshot_banner_and_sections(page):
@@ -194,4 +239,13 @@ def test_incomplete_snapshot_banner_and_sections(page):
     text = evaluate(browser, "document.body.innerText")
     assert "Incomplete snapshot: 1 account-region(s) failed" in text
     ids = evaluate(browser, "Array.from(document.querySelectorAll('section')).map(s => s.id)")
-    assert ids == ["summary", "money", "growth", "savings", "egress", "alternatives", "coverage", "method"]
+    assert ids == [
+        "summary",
+        "money",
+        "growth",
+        "savings",
+        "egress",
+        "alternatives",
+        "coverage",
+        "method",
+    ]

@@ -20,10 +20,18 @@ GB = 2**30
 def many_repos(n: int = 5000) -> pd.DataFrame:
     rng = np.random.default_rng(7)
     usd = rng.gamma(0.5, 10, n)
-    return pd.DataFrame({"account_id": "111111111111", "region": "us-east-1",
-                         "repository": [f"team/svc-{i:04d}" for i in range(n)],
-                         "storage_usd": usd, "total_usd": np.nan,
-                         "same_region_gb": usd * 3, "cross_region_gb": usd, "internet_gb": usd / 2})
+    return pd.DataFrame(
+        {
+            "account_id": "111111111111",
+            "region": "us-east-1",
+            "repository": [f"team/svc-{i:04d}" for i in range(n)],
+            "storage_usd": usd,
+            "total_usd": np.nan,
+            "same_region_gb": usd * 3,
+            "cross_region_gb": usd,
+            "internet_gb": usd / 2,
+        }
+    )
 
 
 def bar_values(ax: Axes) -> list[float]:
@@ -79,8 +87,15 @@ def test_image_age_histogram_counts_every_image():
 
 
 def test_month_over_month_diverges_and_labels_units():
-    d = pd.DataFrame({"account_id": "a", "region": "r", "repository": ["up", "down", "same"],
-                      "delta_bytes": [2 * GB, -GB, 0.0], "delta_storage_usd": [0.2, -0.1, 0.0]})
+    d = pd.DataFrame(
+        {
+            "account_id": "a",
+            "region": "r",
+            "repository": ["up", "down", "same"],
+            "delta_bytes": [2 * GB, -GB, 0.0],
+            "delta_storage_usd": [0.2, -0.1, 0.0],
+        }
+    )
     ax = charts.month_over_month(d)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["up", "down"]
     assert bar_values(ax) == [2.0, -1.0] and "GB" in ax.get_xlabel()
@@ -92,14 +107,23 @@ def test_egress_by_destination_stacks_three_destinations():
     df = many_repos(30)
     ax = charts.egress_by_destination(df, n=5)
     assert len(ax.patches) == 3 * 6  # 5 repositories + others, three destinations each
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["same region", "cross region", "internet"]
-    assert sum(bar_values(ax)) == pytest.approx(df[["same_region_gb", "cross_region_gb", "internet_gb"]].sum().sum())
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "same region",
+        "cross region",
+        "internet",
+    ]
+    assert sum(bar_values(ax)) == pytest.approx(
+        df[["same_region_gb", "cross_region_gb", "internet_gb"]].sum().sum()
+    )
 
 
 def test_naive_vs_unique_and_empty_inputs():
     ax = charts.naive_vs_unique({"naive_bytes": 3 * GB, "unique_bytes": np.nan})
     assert bar_values(ax) == [3.0, 0.0]
-    assert [t.get_text() for t in ax.texts] == ["3.00 GB", "n/a"]  # unknown is n/a, not a zero bar label
+    assert [t.get_text() for t in ax.texts] == [
+        "3.00 GB",
+        "n/a",
+    ]  # unknown is n/a, not a zero bar label
     empty = charts.cost_by_repository(many_repos(0))
     assert empty.texts[0].get_text() == "no repositories"
 
@@ -110,9 +134,11 @@ def test_png_bytes_is_a_png():
 
 
 def test_charts_never_use_pyplot():
-    code = ("import sys, matplotlib; from ecrcost.reporting import charts; "
-            "ax = charts.naive_vs_unique({'naive_bytes': 1, 'unique_bytes': 1}); charts.png_bytes(ax); "
-            "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'")
+    code = (
+        "import sys, matplotlib; from ecrcost.reporting import charts; "
+        "ax = charts.naive_vs_unique({'naive_bytes': 1, 'unique_bytes': 1}); charts.png_bytes(ax); "
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -123,4 +149,6 @@ def test_long_labels_are_shortened_keeping_the_repository_name():
     df = many_repos(3).assign(repository=["x" * 80, "b", "c"])
     ax = charts.cost_by_repository(df)
     assert all(len(t.get_text()) <= charts.MAX_LABEL for t in ax.get_yticklabels())
-    assert [t.get_text().startswith("$") for t in ax.texts] == [True] * 3  # every bar carries its value
+    assert [t.get_text().startswith("$") for t in ax.texts] == [
+        True
+    ] * 3  # every bar carries its value

@@ -37,7 +37,9 @@ def server(aws_env, monkeypatch):
 
 
 def seed(url):
-    ecr = boto3.client("ecr", region_name=R, endpoint_url=url, config=Config(retries={"max_attempts": 1}))
+    ecr = boto3.client(
+        "ecr", region_name=R, endpoint_url=url, config=Config(retries={"max_attempts": 1})
+    )
     for name in ("app", "multi", "empty"):
         ecr.create_repository(repositoryName=name)
     a1 = image_manifest(("cfg-a1", 10), [("base", 1000), ("a1", 200)])
@@ -55,7 +57,9 @@ def test_collect_over_http_then_costs_match_the_manifests(server, tmp_path):
     seed(server)
     out = tmp_path / "snap"
     runner = CliRunner()
-    res = runner.invoke(cli, ["collect", "--region", R, "--out", str(out), "--endpoint-url", server])
+    res = runner.invoke(
+        cli, ["collect", "--region", R, "--out", str(out), "--endpoint-url", server]
+    )
     assert res.exit_code == 0, res.output
     assert "Wrote" in res.stderr and "3 repositories" in res.stderr
     snap = ecrcost.load_snapshot(out)
@@ -79,7 +83,10 @@ def test_aws_endpoint_url_environment_and_cached_second_run(server, tmp_path, mo
     seed(server)
     monkeypatch.setenv("AWS_ENDPOINT_URL", server)
     runner = CliRunner()
-    assert runner.invoke(cli, ["collect", "--region", R, "--out", str(tmp_path / "a"), "-q"]).exit_code == 0
+    assert (
+        runner.invoke(cli, ["collect", "--region", R, "--out", str(tmp_path / "a"), "-q"]).exit_code
+        == 0
+    )
     res = runner.invoke(cli, ["collect", "--region", R, "--out", str(tmp_path / "b"), "-q"])
     assert res.exit_code == 0 and res.stderr == ""
     first, second = ecrcost.load_snapshot(tmp_path / "a"), ecrcost.load_snapshot(tmp_path / "b")
@@ -93,10 +100,13 @@ def test_existing_out_is_refused_before_collecting(aws_env, tmp_path):
     out.mkdir()
     (out / "keep").write_text("x")
     # no emulator is running: a refusal that came after collecting would be a connection error
-    res = CliRunner().invoke(cli, ["collect", "--region", R, "--out", str(out),
-                                   "--endpoint-url", "http://127.0.0.1:9"])
+    res = CliRunner().invoke(
+        cli, ["collect", "--region", R, "--out", str(out), "--endpoint-url", "http://127.0.0.1:9"]
+    )
     assert res.exit_code == 1
-    assert "already exists" in res.stderr and "--force" in res.stderr and "Traceback" not in res.output
+    assert (
+        "already exists" in res.stderr and "--force" in res.stderr and "Traceback" not in res.output
+    )
     assert (out / "keep").read_text() == "x"
 
 
@@ -111,10 +121,15 @@ def test_force_replaces_an_existing_snapshot(moto_aws, tmp_path):
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--region", "us-est-1"], "unknown region(s) us-est-1"),
-     (["--region", R, "--role-arn", "arn:aws:iam::12:role/x"], "invalid IAM role ARN"),
-     (["--region", R, "--workers", "0"], "--workers"),
-     (["--region", R, "--role-arn", "arn:aws:iam::111111111111:role/x", "--org-role", "y"], "cannot be combined")],
+    [
+        (["--region", "us-est-1"], "unknown region(s) us-est-1"),
+        (["--region", R, "--role-arn", "arn:aws:iam::12:role/x"], "invalid IAM role ARN"),
+        (["--region", R, "--workers", "0"], "--workers"),
+        (
+            ["--region", R, "--role-arn", "arn:aws:iam::111111111111:role/x", "--org-role", "y"],
+            "cannot be combined",
+        ),
+    ],
 )
 def test_bad_input_is_one_line_exit_1(aws_env, tmp_path, args, message):
     res = CliRunner().invoke(cli, ["collect", *args, "--out", str(tmp_path / "snap")])
@@ -132,11 +147,15 @@ def test_no_credentials_is_a_clear_error(aws_env, monkeypatch, tmp_path):
 
 
 def test_unknown_profile_is_a_clear_error(aws_env, tmp_path):
-    res = CliRunner().invoke(cli, ["collect", "--profile", "nope", "--region", R, "--out", str(tmp_path / "s")])
+    res = CliRunner().invoke(
+        cli, ["collect", "--profile", "nope", "--region", R, "--out", str(tmp_path / "s")]
+    )
     assert res.exit_code == 1 and "nope" in res.stderr and "Traceback" not in res.output
 
 
-def test_access_denied_in_one_region_exits_3_and_lists_what_is_missing(moto_aws, tmp_path, monkeypatch):
+def test_access_denied_in_one_region_exits_3_and_lists_what_is_missing(
+    moto_aws, tmp_path, monkeypatch
+):
     boto3.client("ecr", region_name=R).create_repository(repositoryName="app")
     import ecrcost.aws as aws_mod
 
@@ -145,19 +164,29 @@ def test_access_denied_in_one_region_exits_3_and_lists_what_is_missing(moto_aws,
     def client(self, service, region, role_arn=None, **kw):
         c = real_client(self, service, region, role_arn, **kw)
         if region == "eu-west-1" and service == "ecr":
+
             def deny(model, **kw):
-                raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "denied here"}}, model.name)
+                raise ClientError(
+                    {"Error": {"Code": "AccessDeniedException", "Message": "denied here"}},
+                    model.name,
+                )
+
             c.meta.events.register("before-call.ecr.*", deny, unique_id="deny-eu")
         return c
 
     monkeypatch.setattr(aws_mod.Aws, "client", client)
     out = tmp_path / "snap"
-    res = CliRunner().invoke(cli, ["collect", "--region", R, "--region", "eu-west-1", "--out", str(out)])
+    res = CliRunner().invoke(
+        cli, ["collect", "--region", R, "--region", "eu-west-1", "--out", str(out)]
+    )
     assert res.exit_code == 3, res.output
     assert "eu-west-1: failed" in res.stderr and "AccessDeniedException" in res.stderr
     assert "us-east-1: " not in res.stderr.split("Incomplete")[1]
     snap = ecrcost.load_snapshot(out)  # written anyway, saying what is missing
-    assert {t["region"]: t["status"] for t in snap.meta["targets"]} == {R: "ok", "eu-west-1": "failed"}
+    assert {t["region"]: t["status"] for t in snap.meta["targets"]} == {
+        R: "ok",
+        "eu-west-1": "failed",
+    }
     assert list(snap.repositories["repository"]) == ["app"]
 
 
@@ -170,15 +199,34 @@ def test_library_call_with_roles_and_regions_over_http(server):
     """The demo's path: ecrcost.collect(endpoint_url=..., regions=[...], role_arns=[...])."""
     sts = boto3.client("sts", region_name=R, endpoint_url=server)
     for account, region in (("111111111111", R), ("222222222222", "eu-west-1")):
-        c = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/seed", RoleSessionName="seed")["Credentials"]
-        ecr = boto3.client("ecr", region_name=region, endpoint_url=server, aws_access_key_id=c["AccessKeyId"],
-                           aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
+        c = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/seed", RoleSessionName="seed")[
+            "Credentials"
+        ]
+        ecr = boto3.client(
+            "ecr",
+            region_name=region,
+            endpoint_url=server,
+            aws_access_key_id=c["AccessKeyId"],
+            aws_secret_access_key=c["SecretAccessKey"],
+            aws_session_token=c["SessionToken"],
+        )
         ecr.create_repository(repositoryName=f"svc-{account[0]}")
-        push(ecr, f"svc-{account[0]}", image_manifest((f"c{account}", 1), [(f"l{account}", 10)]), "v1")
+        push(
+            ecr,
+            f"svc-{account[0]}",
+            image_manifest((f"c{account}", 1), [(f"l{account}", 10)]),
+            "v1",
+        )
     roles = ["arn:aws:iam::111111111111:role/reader", "arn:aws:iam::222222222222:role/reader"]
-    snap = ecrcost.collect(endpoint_url=server, regions=[R, "eu-west-1"], role_arns=roles, workers=4)
+    snap = ecrcost.collect(
+        endpoint_url=server, regions=[R, "eu-west-1"], role_arns=roles, workers=4
+    )
     assert all(t["status"] == "ok" for t in snap.meta["targets"]) and len(snap.meta["targets"]) == 4
-    got = sorted(zip(snap.images["account_id"], snap.images["region"], snap.images["repository"], strict=True))
+    got = sorted(
+        zip(
+            snap.images["account_id"], snap.images["region"], snap.images["repository"], strict=True
+        )
+    )
     assert got == [("111111111111", R, "svc-1"), ("222222222222", "eu-west-1", "svc-2")]
     assert len(snap.blobs) == 4
 
@@ -188,11 +236,24 @@ def test_progress_bar_only_when_stderr_is_a_terminal(monkeypatch):
 
     from ecrcost.cli import _collect_progress
 
-    monkeypatch.setattr(sys, "stderr", type("Pipe", (), {"isatty": lambda self: False, "write": print})())
+    monkeypatch.setattr(
+        sys, "stderr", type("Pipe", (), {"isatty": lambda self: False, "write": print})()
+    )
     with _collect_progress(quiet=False) as update:
         assert update is None
-    monkeypatch.setattr(sys, "stderr", type("Tty", (), {"isatty": lambda self: True, "write": lambda self, s: None,
-                                                        "flush": lambda self: None})())
+    monkeypatch.setattr(
+        sys,
+        "stderr",
+        type(
+            "Tty",
+            (),
+            {
+                "isatty": lambda self: True,
+                "write": lambda self, s: None,
+                "flush": lambda self: None,
+            },
+        )(),
+    )
     with _collect_progress(quiet=True) as update:
         assert update is None
     with _collect_progress(quiet=False) as update:

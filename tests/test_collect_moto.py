@@ -27,10 +27,16 @@ def ecr(moto_aws, monkeypatch):
 
 def test_shared_layers_multi_arch_untagged_and_empty(ecr):
     # app: two images share "base" (1000); web: shares "base" with app; multi: an index + 2 children
-    ecr.create_repository(repositoryName="app", tags=[{"Key": "team", "Value": "a"}],
-                          imageTagMutability="IMMUTABLE",
-                          encryptionConfiguration={"encryptionType": "KMS", "kmsKey": "arn:aws:kms:us-east-1:123456789012:key/k"},
-                          imageScanningConfiguration={"scanOnPush": True})
+    ecr.create_repository(
+        repositoryName="app",
+        tags=[{"Key": "team", "Value": "a"}],
+        imageTagMutability="IMMUTABLE",
+        encryptionConfiguration={
+            "encryptionType": "KMS",
+            "kmsKey": "arn:aws:kms:us-east-1:123456789012:key/k",
+        },
+        imageScanningConfiguration={"scanOnPush": True},
+    )
     for name in ("web", "multi", "empty"):
         ecr.create_repository(repositoryName=name)
     a1 = image_manifest(("cfg-a1", 10), [("base", 1000), ("a1", 200)])
@@ -49,12 +55,25 @@ def test_shared_layers_multi_arch_untagged_and_empty(ecr):
 
     snap = ecrcost.collect(regions=[R])
 
-    assert snap.meta["targets"] == [{"account_id": ACCOUNT, "region": R, "role_arn": None, "status": "ok",
-                                     "error": None, "errors": [], "notes": []}]
+    assert snap.meta["targets"] == [
+        {
+            "account_id": ACCOUNT,
+            "region": R,
+            "role_arn": None,
+            "status": "ok",
+            "error": None,
+            "errors": [],
+            "notes": [],
+        }
+    ]
     repos = snap.repositories.set_index("repository")
     assert sorted(repos.index) == ["app", "empty", "multi", "web"]
     app = repos.loc["app"]
-    assert (app["tag_mutability"], app["encryption_type"], app["scan_on_push"]) == ("IMMUTABLE", "KMS", True)
+    assert (app["tag_mutability"], app["encryption_type"], app["scan_on_push"]) == (
+        "IMMUTABLE",
+        "KMS",
+        True,
+    )
     assert app["kms_key"].endswith(":key/k") and app["tags"] == '{"team": "a"}'
     assert app["lifecycle_policy"] == policy and pd.isna(repos.loc["web", "lifecycle_policy"])
     assert app["arn"] == f"arn:aws:ecr:{R}:{ACCOUNT}:repository/app"
@@ -68,8 +87,14 @@ def test_shared_layers_multi_arch_untagged_and_empty(ecr):
     kinds = snap.manifests.set_index("digest")["kind"]
     assert kinds[d_ix] == "index" and kinds[d_a1] == "image" and len(kinds) == 6
     ch = snap.children
-    assert sorted(zip(ch["child_digest"], ch["platform"], strict=True)) == sorted([(d_amd, "linux/amd64"), (d_arm, "linux/arm64")])
-    assert set(snap.blobs.loc[snap.blobs["manifest_digest"] == d_a1, "blob_digest"]) == {blob("cfg-a1"), blob("base"), blob("a1")}
+    assert sorted(zip(ch["child_digest"], ch["platform"], strict=True)) == sorted(
+        [(d_amd, "linux/amd64"), (d_arm, "linux/arm64")]
+    )
+    assert set(snap.blobs.loc[snap.blobs["manifest_digest"] == d_a1, "blob_digest"]) == {
+        blob("cfg-a1"),
+        blob("base"),
+        blob("a1"),
+    }
 
     st = repository_storage(snap).set_index("repository")
     assert st.loc["app", "unique_bytes"] == 10 + 10 + 1000 + 200 + 300
@@ -87,7 +112,11 @@ def test_archived_images_are_collected_with_their_status(ecr):
     ecr.create_repository(repositoryName="app")
     old = push(ecr, "app", image_manifest(("c-old", 1), [("old", 5000)]), "old")
     push(ecr, "app", image_manifest(("c-new", 1), [("new", 10)]), "new")
-    img = next(i for i in ecr_backends[ACCOUNT][R].repositories["app"].images if i.get_image_digest() == old)
+    img = next(
+        i
+        for i in ecr_backends[ACCOUNT][R].repositories["app"].images
+        if i.get_image_digest() == old
+    )
     img.image_status = "ARCHIVED"
     img.last_archived_at = datetime(2026, 10, 1, tzinfo=UTC)
     img.last_recorded_pull_time = datetime(2026, 9, 1, tzinfo=UTC)
@@ -104,7 +133,9 @@ def test_describe_images_asks_for_every_status_in_pages_of_1000(ecr):
     ecr.create_repository(repositoryName="app")
     seen = []
     session = boto3.Session()
-    session.events.register("provide-client-params.ecr.DescribeImages", lambda params, **kw: seen.append(dict(params)))
+    session.events.register(
+        "provide-client-params.ecr.DescribeImages", lambda params, **kw: seen.append(dict(params))
+    )
     ecrcost.collect(regions=[R], session=session)
     assert seen == [{"repositoryName": "app", "maxResults": 1000, "filter": {"imageStatus": "ANY"}}]
 
@@ -128,9 +159,15 @@ def test_two_regions(ecr):
 
 def _account_ecr(account):
     creds = boto3.client("sts", region_name=R).assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/seed", RoleSessionName="seed")["Credentials"]
-    return boto3.client("ecr", region_name=R, aws_access_key_id=creds["AccessKeyId"],
-                        aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+        RoleArn=f"arn:aws:iam::{account}:role/seed", RoleSessionName="seed"
+    )["Credentials"]
+    return boto3.client(
+        "ecr",
+        region_name=R,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
 
 
 def test_two_accounts_through_assume_role(ecr):
@@ -138,16 +175,27 @@ def test_two_accounts_through_assume_role(ecr):
         c = _account_ecr(account)
         c.create_repository(repositoryName=f"svc-{account[:1]}")
         for i in range(n):
-            push(c, f"svc-{account[:1]}", image_manifest((f"c{i}", 1), [(f"l{account}{i}", 10)]), f"v{i}")
+            push(
+                c,
+                f"svc-{account[:1]}",
+                image_manifest((f"c{i}", 1), [(f"l{account}{i}", 10)]),
+                f"v{i}",
+            )
     ecr.create_repository(repositoryName="not-collected")
     roles = ["arn:aws:iam::111111111111:role/reader", "arn:aws:iam::222222222222:role/reader"]
 
     snap = ecrcost.collect(regions=[R], role_arns=roles)
     assert [(t["account_id"], t["role_arn"], t["status"]) for t in snap.meta["targets"]] == [
-        ("111111111111", roles[0], "ok"), ("222222222222", roles[1], "ok")]
-    assert sorted(zip(snap.repositories["account_id"], snap.repositories["repository"], strict=True)) == [
-        ("111111111111", "svc-1"), ("222222222222", "svc-2")]
-    assert snap.images.groupby("account_id").size().to_dict() == {"111111111111": 1, "222222222222": 2}
+        ("111111111111", roles[0], "ok"),
+        ("222222222222", roles[1], "ok"),
+    ]
+    assert sorted(
+        zip(snap.repositories["account_id"], snap.repositories["repository"], strict=True)
+    ) == [("111111111111", "svc-1"), ("222222222222", "svc-2")]
+    assert snap.images.groupby("account_id").size().to_dict() == {
+        "111111111111": 1,
+        "222222222222": 2,
+    }
     assert snap.meta["api_calls"]["sts:AssumeRole"] == 2
 
 
@@ -157,14 +205,22 @@ def test_access_denied_in_one_region_is_a_failed_target_and_the_rest_completes(e
     session = boto3.Session()
 
     def deny_eu(model, context, **kw):
-        if context.get("client_region") == "eu-west-1" and model.service_model.service_name == "ecr":
-            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}, model.name)
+        if (
+            context.get("client_region") == "eu-west-1"
+            and model.service_model.service_name == "ecr"
+        ):
+            raise ClientError(
+                {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}},
+                model.name,
+            )
 
     session.events.register("before-call.*.*", deny_eu)
     snap = ecrcost.collect(regions=[R, "eu-west-1"], session=session)
     t = {x["region"]: x for x in snap.meta["targets"]}
     assert t[R]["status"] == "ok"
-    assert t["eu-west-1"]["status"] == "failed" and "AccessDeniedException" in t["eu-west-1"]["error"]
+    assert (
+        t["eu-west-1"]["status"] == "failed" and "AccessDeniedException" in t["eu-west-1"]["error"]
+    )
     assert len(snap.images) == 1 and list(snap.incomplete_targets["region"]) == ["eu-west-1"]
     regs = {r["region"]: r for r in snap.meta["registries"]}
     assert regs["eu-west-1"]["blob_mounting"] == "unknown" and regs[R]["replication_rules"] == []
@@ -178,13 +234,21 @@ def test_access_denied_on_one_repository_is_partial(ecr):
 
     def deny_locked(model, params, **kw):
         if model.name == "DescribeImages" and params.get("repositoryName") == "locked":
-            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "repository policy"}}, model.name)
+            raise ClientError(
+                {"Error": {"Code": "AccessDeniedException", "Message": "repository policy"}},
+                model.name,
+            )
 
     session.events.register("before-parameter-build.ecr.*", deny_locked)
     snap = ecrcost.collect(regions=[R], session=session)
     (target,) = snap.meta["targets"]
     assert target["status"] == "partial"
-    assert target["errors"] == [{"repository": "locked", "error": "images: DescribeImages: AccessDeniedException: repository policy"}]
+    assert target["errors"] == [
+        {
+            "repository": "locked",
+            "error": "images: DescribeImages: AccessDeniedException: repository policy",
+        }
+    ]
     repos = snap.repositories.set_index("repository")
     assert "AccessDenied" in repos.loc["locked", "error"] and pd.isna(repos.loc["open", "error"])
     assert list(snap.images["repository"]) == ["open"]
@@ -199,12 +263,16 @@ def test_pull_counts_access_denied_is_partial(ecr):
 
     def deny_cw(model, **kw):
         if model.service_model.service_name == "cloudwatch":
-            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no cloudwatch"}}, model.name)
+            raise ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "no cloudwatch"}}, model.name
+            )
 
     session.events.register("before-call.*.*", deny_cw)
     snap = ecrcost.collect(regions=[R], session=session)
     (target,) = snap.meta["targets"]
-    assert target["status"] == "partial" and target["error"].startswith("pulls: GetMetricData: AccessDenied")
+    assert target["status"] == "partial" and target["error"].startswith(
+        "pulls: GetMetricData: AccessDenied"
+    )
     assert len(snap.repositories) == 1
 
 
@@ -235,16 +303,32 @@ def test_pulls_are_daily_sums_for_the_window(ecr):
     cw = boto3.client("cloudwatch", region_name=R)
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     day1, day2 = today - timedelta(days=3), today - timedelta(days=2)
-    for ts, v in [(day1 + timedelta(hours=1), 5), (day1 + timedelta(hours=7), 7), (day2 + timedelta(hours=2), 11),
-                  (today - timedelta(days=40), 1000)]:  # the last one is outside --pull-days 30
-        cw.put_metric_data(Namespace="AWS/ECR", MetricData=[{
-            "MetricName": "RepositoryPullCount", "Dimensions": [{"Name": "RepositoryName", "Value": "svc"}],
-            "Timestamp": ts, "Value": float(v), "Unit": "Count"}])
+    for ts, v in [
+        (day1 + timedelta(hours=1), 5),
+        (day1 + timedelta(hours=7), 7),
+        (day2 + timedelta(hours=2), 11),
+        (today - timedelta(days=40), 1000),
+    ]:  # the last one is outside --pull-days 30
+        cw.put_metric_data(
+            Namespace="AWS/ECR",
+            MetricData=[
+                {
+                    "MetricName": "RepositoryPullCount",
+                    "Dimensions": [{"Name": "RepositoryName", "Value": "svc"}],
+                    "Timestamp": ts,
+                    "Value": float(v),
+                    "Unit": "Count",
+                }
+            ],
+        )
     snap = ecrcost.collect(regions=[R], pull_days=30)
     got = {(r.repository, r.date.to_pydatetime()): r.pulls for r in snap.pulls.itertuples()}
     assert got == {("svc", day1): 12.0, ("svc", day2): 11.0}
     assert snap.meta["pull_days"] == 30
-    assert "cloudwatch:GetMetricData" not in ecrcost.collect(regions=[R], pull_days=0).meta["api_calls"]
+    assert (
+        "cloudwatch:GetMetricData"
+        not in ecrcost.collect(regions=[R], pull_days=0).meta["api_calls"]
+    )
 
 
 def test_many_images_paginate_and_batch(ecr):
@@ -252,8 +336,18 @@ def test_many_images_paginate_and_batch(ecr):
 
     ecr.create_repository(repositoryName="big")
     n = 2345
-    digests = seed_images(ACCOUNT, R, "big", [(image_manifest((f"c{i}", 1), [("base", 100), (f"l{i}", i)]), f"t{i}" if i % 2 else None)
-                                              for i in range(n)])
+    digests = seed_images(
+        ACCOUNT,
+        R,
+        "big",
+        [
+            (
+                image_manifest((f"c{i}", 1), [("base", 100), (f"l{i}", i)]),
+                f"t{i}" if i % 2 else None,
+            )
+            for i in range(n)
+        ],
+    )
     snap = ecrcost.collect(regions=[R])
     calls = snap.meta["api_calls"]
     assert calls["ecr:DescribeImages"] == 3  # 1000 + 1000 + 345
@@ -291,11 +385,15 @@ def test_index_children_not_listed_are_fetched_too(ecr):
     arm = image_manifest(("c-arm", 1), [("arm", 70)], OCI)
     amd = image_manifest(("c-amd", 1), [("amd", 90)], OCI)
     d_arm, d_amd = push(ecr, "multi", arm), push(ecr, "multi", amd)
-    d_ix = push(ecr, "multi", index_manifest([(arm, "linux/arm64"), (amd, "linux/amd64")], OCI_INDEX), "v1")
+    d_ix = push(
+        ecr, "multi", index_manifest([(arm, "linux/arm64"), (amd, "linux/amd64")], OCI_INDEX), "v1"
+    )
     session = boto3.Session()
 
     def hide_children(parsed, model, **kw):  # DescribeImages lists only the index
-        parsed["imageDetails"] = [d for d in parsed.get("imageDetails", []) if d["imageDigest"] == d_ix]
+        parsed["imageDetails"] = [
+            d for d in parsed.get("imageDetails", []) if d["imageDigest"] == d_ix
+        ]
 
     session.events.register("after-call.ecr.DescribeImages", hide_children)
     snap = ecrcost.collect(regions=[R], session=session)
@@ -328,7 +426,12 @@ def test_serial_and_concurrent_runs_agree(ecr):
     for r in range(5):
         ecr.create_repository(repositoryName=f"repo-{r}")
         for i in range(3):
-            push(ecr, f"repo-{r}", image_manifest((f"c{r}{i}", 1), [("base", 100), (f"l{r}{i}", 10 * i)]), f"v{i}")
+            push(
+                ecr,
+                f"repo-{r}",
+                image_manifest((f"c{r}{i}", 1), [("base", 100), (f"l{r}{i}", 10 * i)]),
+                f"v{i}",
+            )
     serial = ecrcost.collect(regions=[R], workers=1, use_cache=False)
     parallel = ecrcost.collect(regions=[R], workers=8, use_cache=False)
     for name, df in serial.tables().items():
@@ -337,12 +440,19 @@ def test_serial_and_concurrent_runs_agree(ecr):
 
 
 def test_registry_settings_and_unknown_operations(ecr):
-    ecr.put_replication_configuration(replicationConfiguration={"rules": [
-        {"destinations": [{"region": "eu-west-1", "registryId": ACCOUNT}]}]})
-    ecr.put_registry_policy(policyText='{"Version":"2012-10-17","Statement":[{"Sid":"x","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":["ecr:ReplicateImage"],"Resource":"*"}]}')
+    ecr.put_replication_configuration(
+        replicationConfiguration={
+            "rules": [{"destinations": [{"region": "eu-west-1", "registryId": ACCOUNT}]}]
+        }
+    )
+    ecr.put_registry_policy(
+        policyText='{"Version":"2012-10-17","Statement":[{"Sid":"x","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":["ecr:ReplicateImage"],"Resource":"*"}]}'
+    )
     snap = ecrcost.collect(regions=[R])
     (reg,) = snap.meta["registries"]
-    assert reg["replication_rules"] == [{"destinations": [{"region": "eu-west-1", "registryId": ACCOUNT}]}]
+    assert reg["replication_rules"] == [
+        {"destinations": [{"region": "eu-west-1", "registryId": ACCOUNT}]}
+    ]
     assert reg["registry_policy"] is True
     # moto does not implement these two: "unknown", and the target is still ok
     assert reg["pull_through_cache_rules"] == "unknown" and reg["blob_mounting"] == "unknown"
@@ -378,20 +488,31 @@ def test_a_role_that_cannot_be_assumed_fails_its_account_only(ecr):
 
     def deny(params, **kw):
         if params.get("RoleArn") == bad:
-            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not trusted"}}, "AssumeRole")
+            raise ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "not trusted"}}, "AssumeRole"
+            )
 
     session.events.register("before-parameter-build.sts.AssumeRole", deny)
     snap = ecrcost.collect(regions=[R, "eu-west-1"], role_arns=[good, bad], session=session)
-    status = {(t["account_id"], t["region"]): (t["status"], t["error"]) for t in snap.meta["targets"]}
-    assert status[("111111111111", R)] == ("ok", None) and status[("111111111111", "eu-west-1")] == ("ok", None)
+    status = {
+        (t["account_id"], t["region"]): (t["status"], t["error"]) for t in snap.meta["targets"]
+    }
+    assert status[("111111111111", R)] == ("ok", None) and status[
+        ("111111111111", "eu-west-1")
+    ] == ("ok", None)
     for region in (R, "eu-west-1"):
-        assert status[("222222222222", region)] == ("failed", "AssumeRole: AccessDenied: not trusted")
+        assert status[("222222222222", region)] == (
+            "failed",
+            "AssumeRole: AccessDenied: not trusted",
+        )
     assert list(snap.repositories["account_id"]) == ["111111111111"]
 
 
 def test_an_unreachable_endpoint_is_recorded_per_target(aws_env):
     roles = ["arn:aws:iam::111111111111:role/reader"]
-    snap = ecrcost.collect(regions=[R], role_arns=roles, endpoint_url="http://127.0.0.1:9", pull_days=0)
+    snap = ecrcost.collect(
+        regions=[R], role_arns=roles, endpoint_url="http://127.0.0.1:9", pull_days=0
+    )
     (target,) = snap.meta["targets"]
     assert target["status"] == "failed" and target["error"].startswith("endpoint unreachable")
 

@@ -13,9 +13,21 @@ from ecrcost.reporting.compare_charts import cost_by_registry, cost_vs_storage
 
 
 def W(**kw):
-    base = dict(stored_gb=50.0, stored_gb_global=40.0, largest_repository_gb=20.0, repositories=12, users=3,
-                pulls_per_month=5000.0, pulled_gb=300.0, same_region_gb=200.0, cross_region_gb=50.0,
-                internet_gb=50.0, pushed_gb=5.0, users_given=True, traffic_given=True)
+    base = dict(
+        stored_gb=50.0,
+        stored_gb_global=40.0,
+        largest_repository_gb=20.0,
+        repositories=12,
+        users=3,
+        pulls_per_month=5000.0,
+        pulled_gb=300.0,
+        same_region_gb=200.0,
+        cross_region_gb=50.0,
+        internet_gb=50.0,
+        pushed_gb=5.0,
+        users_given=True,
+        traffic_given=True,
+    )
     base.update(kw)
     return Workload(**base)
 
@@ -35,7 +47,9 @@ def test_cost_by_registry_bars_values_and_labels():
     ax = cost_by_registry(df)
     assert isinstance(ax, Axes)
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[0] == "ecr (private)" and "dockerhub (Team)" in labels and "quay (Small)" in labels
+    assert (
+        labels[0] == "ecr (private)" and "dockerhub (Team)" in labels and "quay (Small)" in labels
+    )
     assert "ecr-public" in labels  # no plan fits: said so, no bar
     assert any("no plan fits" in t for t in texts(ax))
     bars = ax.patches
@@ -50,8 +64,15 @@ def test_cost_by_registry_bars_values_and_labels():
 
 
 def test_unknown_cost_is_not_a_zero_bar():
-    df = frame(W(pulled_gb=math.nan, same_region_gb=math.nan, cross_region_gb=math.nan, internet_gb=math.nan,
-                 traffic_given=False))
+    df = frame(
+        W(
+            pulled_gb=math.nan,
+            same_region_gb=math.nan,
+            cross_region_gb=math.nan,
+            internet_gb=math.nan,
+            traffic_given=False,
+        )
+    )
     ax = cost_by_registry(df)
     unknown = df[df["cheapest"] & df["monthly_usd"].isna()]["registry"]
     assert {"gar", "acr", "artifactory"} <= set(unknown)
@@ -94,7 +115,9 @@ def test_cost_vs_storage_from_a_compare_frame_includes_ecr():
     df.loc[ecr, ["storage_usd", "transfer_usd", "base_usd", "monthly_usd"]] = [5.0, 10.0, 0.0, 15.0]
     ax = cost_vs_storage(df, points=5)  # a compare frame carries its workload in .attrs
     line = {ln.get_label(): ln for ln in ax.get_lines()}["ecr"]
-    assert np.asarray(line.get_ydata())[-1] == pytest.approx(10.0 + 5.0 * 10)  # storage scales, transfer not
+    assert np.asarray(line.get_ydata())[-1] == pytest.approx(
+        10.0 + 5.0 * 10
+    )  # storage scales, transfer not
 
 
 def test_cost_vs_storage_unknown_registry_is_listed_not_drawn():
@@ -106,7 +129,9 @@ def test_cost_vs_storage_unknown_registry_is_listed_not_drawn():
 
 
 def test_cost_vs_storage_from_nothing_stored():
-    ax = cost_vs_storage(W(stored_gb=0.0, stored_gb_global=0.0, largest_repository_gb=0.0), points=3)
+    ax = cost_vs_storage(
+        W(stored_gb=0.0, stored_gb_global=0.0, largest_repository_gb=0.0), points=3
+    )
     gar = {ln.get_label(): ln for ln in ax.get_lines()}["gar"]
     x, y = np.asarray(gar.get_xdata()), np.asarray(gar.get_ydata())
     assert list(x) == [0.0, 5.0, 10.0]  # 0 to 10 GB when nothing is stored today

@@ -15,8 +15,17 @@ A, R = "111111111111", "us-east-1"
 GB = 2**30
 MB = 2**20
 BASE, APP, WEB, CFG = 2 * GB, 1 * GB, GB // 2, MB
-CONTRACT = {"registry", "plan", "monthly_usd", "storage_usd", "transfer_usd", "base_usd", "fits", "notes",
-            "price_date"}
+CONTRACT = {
+    "registry",
+    "plan",
+    "monthly_usd",
+    "storage_usd",
+    "transfer_usd",
+    "base_usd",
+    "fits",
+    "notes",
+    "price_date",
+}
 TRAFFIC = """
 [default]
 same_region = 0.8
@@ -27,27 +36,62 @@ layer_cache_hit = 0.0
 
 
 def _manifest(digest, layers):
-    rows = [{"manifest_digest": digest, "blob_digest": f"cfg-{digest}", "size_bytes": CFG, "kind": "config"}]
-    return rows + [{"manifest_digest": digest, "blob_digest": d, "size_bytes": s, "kind": "layer"} for d, s in layers]
+    rows = [
+        {
+            "manifest_digest": digest,
+            "blob_digest": f"cfg-{digest}",
+            "size_bytes": CFG,
+            "kind": "config",
+        }
+    ]
+    return rows + [
+        {"manifest_digest": digest, "blob_digest": d, "size_bytes": s, "kind": "layer"}
+        for d, s in layers
+    ]
 
 
 def _img(repo, digest, pushed):
-    return {"account_id": A, "region": R, "repository": repo, "digest": digest, "tags": ["v1"],
-            "pushed_at": pushed, "size_bytes": None, "status": "ACTIVE", "last_pull_at": "2026-11-20T00:00:00Z"}
+    return {
+        "account_id": A,
+        "region": R,
+        "repository": repo,
+        "digest": digest,
+        "tags": ["v1"],
+        "pushed_at": pushed,
+        "size_bytes": None,
+        "status": "ACTIVE",
+        "last_pull_at": "2026-11-20T00:00:00Z",
+    }
 
 
 @pytest.fixture
 def snap():
     # app: base + app layer (pushed long ago); web: the same base + web layer (pushed 3 days ago)
-    blobs = _manifest("m1", [("base", BASE), ("app", APP)]) + _manifest("m2", [("base", BASE), ("web", WEB)])
+    blobs = _manifest("m1", [("base", BASE), ("app", APP)]) + _manifest(
+        "m2", [("base", BASE), ("web", WEB)]
+    )
     return Snapshot.build(
-        meta={"collected_at": "2026-11-28T00:00:00+00:00", "pull_days": 30,
-              "targets": [{"account_id": A, "region": R, "status": "ok", "error": None}]},
+        meta={
+            "collected_at": "2026-11-28T00:00:00+00:00",
+            "pull_days": 30,
+            "targets": [{"account_id": A, "region": R, "status": "ok", "error": None}],
+        },
         repositories=[{"account_id": A, "region": R, "repository": r} for r in ("app", "web")],
-        images=[_img("app", "m1", "2026-01-01T00:00:00Z"), _img("web", "m2", "2026-11-25T00:00:00Z")],
+        images=[
+            _img("app", "m1", "2026-01-01T00:00:00Z"),
+            _img("web", "m2", "2026-11-25T00:00:00Z"),
+        ],
         manifests=[{"digest": d, "media_type": "x", "kind": "image"} for d in ("m1", "m2")],
         blobs=blobs,
-        pulls=[{"account_id": A, "region": R, "repository": "app", "date": "2026-11-20T00:00:00Z", "pulls": 300.0}],
+        pulls=[
+            {
+                "account_id": A,
+                "region": R,
+                "repository": "app",
+                "date": "2026-11-20T00:00:00Z",
+                "pulls": 300.0,
+            }
+        ],
     )
 
 
@@ -65,8 +109,12 @@ def traffic_file(tmp_path):
 
 def test_workload_dedup_scopes_and_pushes(snap):
     w = workload(snap)
-    assert w.stored_gb == pytest.approx((BASE + APP + CFG + BASE + WEB + CFG) / GB)  # per repository
-    assert w.stored_gb_global == pytest.approx((BASE + APP + WEB + 2 * CFG) / GB)  # base stored once
+    assert w.stored_gb == pytest.approx(
+        (BASE + APP + CFG + BASE + WEB + CFG) / GB
+    )  # per repository
+    assert w.stored_gb_global == pytest.approx(
+        (BASE + APP + WEB + 2 * CFG) / GB
+    )  # base stored once
     assert w.largest_repository_gb == pytest.approx((BASE + APP + CFG) / GB)
     assert w.repositories == 2 and w.users == 1 and not w.users_given
     assert w.pushed_gb == pytest.approx((WEB + CFG) / GB)  # only web's new blobs are this month's
@@ -94,10 +142,14 @@ def test_compare_prices_every_plan_and_reuses_ecr_costs(snap, traffic_file):
     assert ecr["monthly_usd"] == pytest.approx(total["total_usd"]) and ecr["cheapest"]
     w = df.attrs["workload"]
     gar = df[df["registry"] == "gar"].iloc[0]
-    assert gar["monthly_usd"] == pytest.approx((w["stored_gb"] - 0.5) * 0.10 + w["pulled_gb"] * 0.12)
+    assert gar["monthly_usd"] == pytest.approx(
+        (w["stored_gb"] - 0.5) * 0.10 + w["pulled_gb"] * 0.12
+    )
     # one cheapest plan per registry that has a fitting plan; ECR Public fits no private repository
     marked = df[df["cheapest"]]
-    assert marked["registry"].is_unique and set(marked["registry"]) == set(REGISTRIES) - {"ecr-public"}
+    assert marked["registry"].is_unique and set(marked["registry"]) == set(REGISTRIES) - {
+        "ecr-public"
+    }
 
 
 def test_without_traffic_transfer_is_unknown_not_zero(snap):
@@ -110,7 +162,9 @@ def test_without_traffic_transfer_is_unknown_not_zero(snap):
 
 
 def test_cli_json_contract(snap_dir, traffic_file):
-    r = CliRunner().invoke(cli, ["compare", snap_dir, "--traffic", traffic_file, "--users", "2", "--format", "json"])
+    r = CliRunner().invoke(
+        cli, ["compare", snap_dir, "--traffic", traffic_file, "--users", "2", "--format", "json"]
+    )
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)
     assert all(CONTRACT <= set(row) for row in rows)
@@ -125,7 +179,10 @@ def test_cli_json_without_traffic_has_nulls(snap_dir):
     r = CliRunner().invoke(cli, ["compare", snap_dir, "--format", "json"])
     assert r.exit_code == 0, r.output
     rows = {(x["registry"], x["plan"]): x for x in json.loads(r.stdout)}
-    assert rows[("ecr", "private")]["transfer_usd"] is None and rows[("ecr", "private")]["monthly_usd"] is None
+    assert (
+        rows[("ecr", "private")]["transfer_usd"] is None
+        and rows[("ecr", "private")]["monthly_usd"] is None
+    )
     assert rows[("ecr", "private")]["storage_usd"] > 0
     assert rows[("gar", "Standard")]["monthly_usd"] is None
 
@@ -138,7 +195,9 @@ def test_cli_other_formats(snap_dir, fmt):
 
 
 def test_cli_dimensions(snap_dir, traffic_file):
-    r = CliRunner().invoke(cli, ["compare", snap_dir, "--traffic", traffic_file, "--dimensions", "--format", "json"])
+    r = CliRunner().invoke(
+        cli, ["compare", snap_dir, "--traffic", traffic_file, "--dimensions", "--format", "json"]
+    )
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)
     assert [x["registry"] for x in rows] == list(REGISTRIES)
@@ -168,7 +227,11 @@ def test_cli_rejects_zero_users(snap_dir):
 
 def test_cli_help_ends_with_example():
     r = CliRunner().invoke(cli, ["compare", "--help"])
-    assert r.exit_code == 0 and "Examples:" in r.output and "ecrcost compare snap --traffic" in r.output
+    assert (
+        r.exit_code == 0
+        and "Examples:" in r.output
+        and "ecrcost compare snap --traffic" in r.output
+    )
 
 
 def test_empty_snapshot_compares():
@@ -188,8 +251,13 @@ def test_users_must_be_positive(snap):
 
 
 def test_ecr_replication_joins_storage_and_transfer(snap, traffic_file):
-    snap.meta["registries"] = [{"account_id": A, "region": R, "replication_rules": [
-        {"destinations": [{"region": "eu-west-1", "registryId": A}]}]}]
+    snap.meta["registries"] = [
+        {
+            "account_id": A,
+            "region": R,
+            "replication_rules": [{"destinations": [{"region": "eu-west-1", "registryId": A}]}],
+        }
+    ]
     ecr = compare(snap, traffic=traffic_file).set_index("registry").loc["ecr"]
     total = costs(snap, by="total", traffic=traffic_file).iloc[0]
     assert total["replication_usd"] > 0
@@ -200,12 +268,18 @@ def test_ecr_replication_joins_storage_and_transfer(snap, traffic_file):
 
 def test_user_plan_file_without_ecr_still_has_the_ecr_row(snap, tmp_path):
     f = tmp_path / "plans.csv"
-    f.write_text("registry,plan,item,quantity,tier_start,tier_end,block,value,unit,source_url,source_date,"
-                 "read_date,confidence,notes\n"
-                 "quay,Negotiated,fee,,,,,99,USD/month,https://example.com/contract,2026-10,2026-11-28,high,our deal\n")
+    f.write_text(
+        "registry,plan,item,quantity,tier_start,tier_end,block,value,unit,source_url,source_date,"
+        "read_date,confidence,notes\n"
+        "quay,Negotiated,fee,,,,,99,USD/month,https://example.com/contract,2026-10,2026-11-28,high,our deal\n"
+    )
     df = compare(snap, plans=str(f))
     assert list(df["registry"]) == ["ecr", "quay"]
-    assert df.loc[1, "monthly_usd"] == 99 and df.loc[1, "cheapest"] and "our deal" in df.loc[1, "notes"]
+    assert (
+        df.loc[1, "monthly_usd"] == 99
+        and df.loc[1, "cheapest"]
+        and "our deal" in df.loc[1, "notes"]
+    )
 
 
 def test_prices_option_reaches_the_ecr_row(snap_dir, tmp_path):
@@ -225,7 +299,9 @@ def test_prices_option_reaches_the_ecr_row(snap_dir, tmp_path):
 
 
 def test_partial_snapshot_exits_3_with_output(tmp_path, snap):
-    snap.meta["targets"].append({"account_id": A, "region": "eu-west-1", "status": "failed", "error": "AccessDenied"})
+    snap.meta["targets"].append(
+        {"account_id": A, "region": "eu-west-1", "status": "failed", "error": "AccessDenied"}
+    )
     path = snap.write(tmp_path / "partial")
     r = CliRunner().invoke(cli, ["compare", str(path), "--format", "json"])
     assert r.exit_code == 3

@@ -11,8 +11,20 @@ from ecrcost.snapshot import Snapshot
 A, R = "111111111111", "us-east-1"
 GB = 2**30
 CONTRACT_KEYS = [
-    "account_id", "region", "repository", "images", "tagged_images", "untagged_images", "naive_bytes",
-    "unique_bytes", "exclusive_bytes", "storage_gb", "storage_usd", "pulls", "egress_gb", "egress_usd",
+    "account_id",
+    "region",
+    "repository",
+    "images",
+    "tagged_images",
+    "untagged_images",
+    "naive_bytes",
+    "unique_bytes",
+    "exclusive_bytes",
+    "storage_gb",
+    "storage_usd",
+    "pulls",
+    "egress_gb",
+    "egress_usd",
     "total_usd",
 ]
 
@@ -26,17 +38,38 @@ def _snapshot(tmp_path):
         {"manifest_digest": "m2", "blob_digest": "b", "size_bytes": GB, "kind": "layer"},
     ]
     images = [
-        {"account_id": A, "region": R, "repository": "app", "digest": "m1", "tags": ["v1"],
-         "pushed_at": "2026-10-01T00:00:00Z", "size_bytes": 4 * GB, "status": "ACTIVE"},
-        {"account_id": A, "region": R, "repository": "app", "digest": "m2", "tags": [],
-         "pushed_at": "2026-10-02T00:00:00Z", "size_bytes": 4 * GB, "status": "ACTIVE"},
+        {
+            "account_id": A,
+            "region": R,
+            "repository": "app",
+            "digest": "m1",
+            "tags": ["v1"],
+            "pushed_at": "2026-10-01T00:00:00Z",
+            "size_bytes": 4 * GB,
+            "status": "ACTIVE",
+        },
+        {
+            "account_id": A,
+            "region": R,
+            "repository": "app",
+            "digest": "m2",
+            "tags": [],
+            "pushed_at": "2026-10-02T00:00:00Z",
+            "size_bytes": 4 * GB,
+            "status": "ACTIVE",
+        },
     ]
     manifests = [{"digest": d, "kind": "image"} for d in ("m1", "m2")]
     repos = [{"account_id": A, "region": R, "repository": r} for r in ("app", "empty")]
     snap = Snapshot.build(
-        {"collected_at": "2026-11-01T00:00:00+00:00",
-         "targets": [{"account_id": A, "region": R, "status": "ok", "error": None}]},
-        repositories=repos, images=images, manifests=manifests, blobs=blobs,
+        {
+            "collected_at": "2026-11-01T00:00:00+00:00",
+            "targets": [{"account_id": A, "region": R, "status": "ok", "error": None}],
+        },
+        repositories=repos,
+        images=images,
+        manifests=manifests,
+        blobs=blobs,
     )
     return snap.write(tmp_path / "snap")
 
@@ -103,7 +136,9 @@ def _with_pulls(tmp_path):
 
     snap = load_snapshot(_snapshot(tmp_path))
     snap.pulls = conform(
-        "pulls", [{"account_id": A, "region": R, "repository": "app", "date": "2026-10-15", "pulls": 300}])
+        "pulls",
+        [{"account_id": A, "region": R, "repository": "app", "date": "2026-10-15", "pulls": 300}],
+    )
     return str(snap.write(tmp_path / "snap2"))
 
 
@@ -128,7 +163,11 @@ def test_costs_without_profile_shows_gb_and_na(tmp_path):
     snap = _with_pulls(tmp_path)
     r = run("costs", snap, "--format", "json")
     app = json.loads(r.stdout)[0]
-    assert app["egress_gb"] == pytest.approx(1217.5) and app["egress_usd"] is None and app["total_usd"] is None
+    assert (
+        app["egress_gb"] == pytest.approx(1217.5)
+        and app["egress_usd"] is None
+        and app["total_usd"] is None
+    )
     assert any("$0.09/GB" in f for f in app["flags"])
     r = run("costs", snap, "--format", "markdown")
     assert "n/a" in r.stdout and "$0.00 |" not in r.stdout.split("egress")[0]
@@ -189,7 +228,9 @@ def test_costs_exit_3_for_a_partial_snapshot(tmp_path):
     from ecrcost.snapshot import load_snapshot
 
     snap = load_snapshot(_snapshot(tmp_path))
-    snap.meta["targets"].append({"account_id": A, "region": "eu-west-1", "status": "failed", "error": "AccessDenied"})
+    snap.meta["targets"].append(
+        {"account_id": A, "region": "eu-west-1", "status": "failed", "error": "AccessDenied"}
+    )
     path = snap.write(tmp_path / "partial")
     r = run("costs", path, "--format", "json")
     assert r.exit_code == 3 and json.loads(r.stdout)[0]["repository"] == "app"
@@ -200,7 +241,9 @@ def test_costs_exit_3_for_a_partial_snapshot(tmp_path):
 def test_prices_show_traces_sources_and_dates(fmt):
     r = run("prices", "show", "--format", fmt)
     assert r.exit_code == 0, r.output
-    assert "2026-11-28" in r.output and "cloudburn" in r.output.replace("\n", "").replace("│", "").replace(" ", "")
+    assert "2026-11-28" in r.output and "cloudburn" in r.output.replace("\n", "").replace(
+        "│", ""
+    ).replace(" ", "")
     if fmt == "json":
         rows = json.loads(r.stdout)
         assert {"source_url", "source_date", "read_date", "confidence", "usd"} <= set(rows[0])

@@ -71,22 +71,31 @@ def test_demo_small_twice_on_loopback(aws_env, tmp_path, binds, monkeypatch):
     key = ["account_id", "region", "repository", "digest"]
     got = snap.images.sort_values(key).reset_index(drop=True)
     want = direct.images.sort_values(key).reset_index(drop=True)
-    pd.testing.assert_frame_equal(got[key + ["size_bytes", "status", "manifest_media_type"]],
-                                  want[key + ["size_bytes", "status", "manifest_media_type"]])
+    pd.testing.assert_frame_equal(
+        got[key + ["size_bytes", "status", "manifest_media_type"]],
+        want[key + ["size_bytes", "status", "manifest_media_type"]],
+    )
     assert got["tags"].map(sorted).tolist() == want["tags"].map(sorted).tolist()
     assert (got["last_pull_at"].isna() == want["last_pull_at"].isna()).all()
     assert got["archived_at"].notna().sum() == want["archived_at"].notna().sum() > 0
     edges = ["manifest_digest", "blob_digest", "size_bytes", "kind"]
-    pd.testing.assert_frame_equal(snap.blobs[edges].sort_values(edges).reset_index(drop=True),
-                                  direct.blobs[edges].sort_values(edges).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        snap.blobs[edges].sort_values(edges).reset_index(drop=True),
+        direct.blobs[edges].sort_values(edges).reset_index(drop=True),
+    )
     assert snap.pulls["pulls"].sum() == direct.pulls["pulls"].sum() > 0
-    assert snap.repositories["lifecycle_policy"].notna().sum() == direct.repositories["lifecycle_policy"].notna().sum()
+    assert (
+        snap.repositories["lifecycle_policy"].notna().sum()
+        == direct.repositories["lifecycle_policy"].notna().sum()
+    )
     assert any(r["replication_rules"] for r in snap.meta["registries"])
 
     # the report and the numbers behind it
     html = (out / "index.html").read_text()
     assert "ml/llm-serving" in html and "public/cli" in html
-    assert f"from {out / 'snapshot'} by ecrcost" in html  # the snapshot's final place, not a staging dir
+    assert (
+        f"from {out / 'snapshot'} by ecrcost" in html
+    )  # the snapshot's final place, not a staging dir
     lowered = html.lower()  # the organization's costs, savings and the registry comparison
     assert "savings" in lowered and ("docker hub" in lowered or "dockerhub" in lowered)
     assert (out / MARKER).is_file() and (out / "traffic.toml").is_file()
@@ -121,6 +130,7 @@ def test_demo_refuses_a_directory_it_did_not_write(aws_env, tmp_path):
 
 def test_demo_stops_the_emulator_on_error(aws_env, tmp_path, binds, monkeypatch):
     binds, ports = binds
+
     def broken(**_):
         raise RuntimeError("collector exploded")
 

@@ -26,7 +26,9 @@ def code_lines(markdown: str) -> list[str]:
     return [line.strip() for block in blocks for line in block.splitlines()]
 
 
-def leaf_commands(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> dict[str, click.Command]:
+def leaf_commands(
+    group: click.Group = cli, prefix: tuple[str, ...] = ()
+) -> dict[str, click.Command]:
     out = {}
     for name, cmd in group.commands.items():
         if isinstance(cmd, click.Group):
@@ -42,7 +44,9 @@ def test_the_cli_has_exactly_the_documented_commands():
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_a_readme_example(command):
-    examples = [line for line in code_lines(README) if re.match(rf"^(\$ )?ecrcost {command}(\s|$)", line)]
+    examples = [
+        line for line in code_lines(README) if re.match(rf"^(\$ )?ecrcost {command}(\s|$)", line)
+    ]
     assert examples, f"README has no example of `ecrcost {command}` in a code block"
 
 
@@ -53,25 +57,41 @@ def test_every_help_ends_with_an_example(command):
     help_text = result.output.split("Options:")[0].rstrip()  # click puts options after the text
     lines = help_text.splitlines()
     assert "Examples:" in [line.strip() for line in lines], help_text
-    examples = [line.strip() for line in lines[[line.strip() for line in lines].index("Examples:") + 1:]]
-    assert examples and all(e.startswith("ecrcost ") for e in examples), help_text  # ends with examples
+    examples = [
+        line.strip() for line in lines[[line.strip() for line in lines].index("Examples:") + 1 :]
+    ]
+    assert examples and all(e.startswith("ecrcost ") for e in examples), (
+        help_text
+    )  # ends with examples
     assert any(e.startswith(f"ecrcost {command}") for e in examples), help_text  # of this command
 
 
 def test_version():
     result = CliRunner().invoke(cli, ["--version"])
-    assert result.exit_code == 0 and result.output.strip() == f"ecrcost, version {ecrcost.__version__}"
+    assert (
+        result.exit_code == 0 and result.output.strip() == f"ecrcost, version {ecrcost.__version__}"
+    )
 
 
 def test_python_dash_m_ecrcost(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "ecrcost", "--help"], capture_output=True, text=True,
-                            cwd=tmp_path, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "ecrcost", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "Usage: ecrcost" in result.stdout or "Usage: python -m ecrcost" in result.stdout
     for command in ("collect", "costs", "compare", "report", "prices", "demo"):
         assert re.search(rf"^\s+{command}\s", result.stdout, flags=re.M), command
-    version = subprocess.run([sys.executable, "-m", "ecrcost", "--version"], capture_output=True, text=True,
-                             cwd=tmp_path, timeout=60)
+    version = subprocess.run(
+        [sys.executable, "-m", "ecrcost", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert version.stdout.strip() == f"ecrcost, version {ecrcost.__version__}"
 
 
@@ -100,7 +120,11 @@ def test_quickstart_is_two_commands_that_exist():
 
 def test_ci_runs_the_quickstart_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
-    commands = [line.strip() for line in ci.splitlines() if line.strip() and not line.strip().startswith("#")]
+    commands = [
+        line.strip()
+        for line in ci.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
     assert commands[-1] == quickstart_commands()[1]
 
 

@@ -31,9 +31,16 @@ def test_bundled_catalog_is_dated_and_sourced():
 
 def test_seeded_figures():
     cat = load_catalog()
-    assert cat.price("storage", "us-east-1", "STANDARD", service="AmazonECR").tiers == ((0, math.inf, 0.10),)
+    assert cat.price("storage", "us-east-1", "STANDARD", service="AmazonECR").tiers == (
+        (0, math.inf, 0.10),
+    )
     egress = cat.price("egress internet", "us-east-2", service="AWSDataTransfer")
-    assert egress.tiers == ((0, 10240, 0.09), (10240, 51200, 0.085), (51200, 153600, 0.07), (153600, math.inf, 0.05))
+    assert egress.tiers == (
+        (0, 10240, 0.09),
+        (10240, 51200, 0.085),
+        (51200, 153600, 0.07),
+        (153600, math.inf, 0.05),
+    )
     assert egress.confidence == "high" and not egress.fallback
     archive = cat.price("storage", "us-east-1", "ARCHIVE", service="AmazonECR")
     assert archive.tiers == ((0, 153600, 0.10), (153600, math.inf, 0.07))
@@ -57,7 +64,9 @@ def test_fallback_is_flagged_and_global_rows_are_not():
 
 def test_missing_price_names_the_catalog(tmp_path):
     cat = load_catalog(write(tmp_path, GOOD))
-    with pytest.raises(PriceCatalogError, match=r"prices\.csv: no 'egress internet' price for region eu-west-1"):
+    with pytest.raises(
+        PriceCatalogError, match=r"prices\.csv: no 'egress internet' price for region eu-west-1"
+    ):
         cat.price("egress internet", "eu-west-1")
     with pytest.raises(PriceCatalogError, match="no 'rule: cross-region pulls' row"):
         cat.rule("cross-region pulls", ("internet",))
@@ -66,7 +75,9 @@ def test_missing_price_names_the_catalog(tmp_path):
 def test_rule_value_is_checked(tmp_path):
     rule = "aws,AWSDataTransfer,*,rule: cross-region pulls,,,,rule,,sometimes,https://x,undated,2026-11-28,high,"
     cat = load_catalog(write(tmp_path, GOOD, rule))
-    with pytest.raises(PriceCatalogError, match="'sometimes'; expected one of internet, inter-region"):
+    with pytest.raises(
+        PriceCatalogError, match="'sometimes'; expected one of internet, inter-region"
+    ):
         cat.rule("cross-region pulls", ("internet", "inter-region"))
 
 
@@ -93,8 +104,10 @@ def _bad(line, what):
         _bad(GOOD.replace("2026-03", "March"), "line 3: source_date 'March'"),
         _bad(GOOD.replace(",0,,GB-Mo", ",5,2,GB-Mo"), "line 3: tier_end_gb must be greater"),
         _bad(GOOD + ",extra", "line 3: more cells than columns"),
-        _bad("aws,AWSDataTransfer,*,rule: x,,,,rule,,,https://x,undated,2026-11-28,high,",
-             "line 3: a 'rule' row needs a value"),
+        _bad(
+            "aws,AWSDataTransfer,*,rule: x,,,,rule,,,https://x,undated,2026-11-28,high,",
+            "line 3: a 'rule' row needs a value",
+        ),
     ],
 )
 def test_malformed_rows_name_file_and_line(tmp_path, line, message):
@@ -107,7 +120,10 @@ def test_malformed_rows_name_file_and_line(tmp_path, line, message):
 def test_tier_gap_names_the_rows(tmp_path):
     t1 = "aws,AWSDataTransfer,us-east-1,egress internet,,0,10240,GB,0.09,,https://x,undated,2026-11-28,high,"
     t2 = "aws,AWSDataTransfer,us-east-1,egress internet,,20000,,GB,0.085,,https://x,undated,2026-11-28,high,"
-    with pytest.raises(PriceCatalogError, match=r"lines 3, 4: tiers of aws/AWSDataTransfer/us-east-1/egress internet"):
+    with pytest.raises(
+        PriceCatalogError,
+        match=r"lines 3, 4: tiers of aws/AWSDataTransfer/us-east-1/egress internet",
+    ):
         load_catalog(write(tmp_path, GOOD, t1, t2))
 
 
@@ -146,7 +162,9 @@ def test_show_keeps_sources_and_opens_tiers():
     assert list(full.columns[: len(COLUMNS)]) == COLUMNS
     assert full["tier_end_gb"].isna().any()
     compact = cat.show(compact=True)
-    row = compact[(compact["region"] == "us-east-2") & (compact["dimension"] == "egress internet")].iloc[0]
+    row = compact[
+        (compact["region"] == "us-east-2") & (compact["dimension"] == "egress internet")
+    ].iloc[0]
     assert row["tier"] == "0-10,240" and row["price"] == "$0.09/GB"
     assert "internet" in set(compact["price"])  # the rule's value is shown
 

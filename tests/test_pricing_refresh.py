@@ -17,59 +17,133 @@ def product(sku, attributes, dims, family="EC2 Container Registry", service="Ama
     """One PriceList entry exactly as GetProducts returns it: a JSON string."""
     price_dims = {
         f"{sku}.JRTCKXETXF.{i}": {
-            "unit": unit, "endRange": end, "beginRange": begin, "appliesTo": [],
-            "rateCode": f"{sku}.JRTCKXETXF.{i}", "description": f"${usd} per {unit}",
+            "unit": unit,
+            "endRange": end,
+            "beginRange": begin,
+            "appliesTo": [],
+            "rateCode": f"{sku}.JRTCKXETXF.{i}",
+            "description": f"${usd} per {unit}",
             "pricePerUnit": {"USD": f"{usd:.10f}"},
         }
         for i, (begin, end, unit, usd) in enumerate(dims)
     }
     doc = {
-        "product": {"productFamily": family, "attributes": {"servicecode": service, **attributes}, "sku": sku},
+        "product": {
+            "productFamily": family,
+            "attributes": {"servicecode": service, **attributes},
+            "sku": sku,
+        },
         "serviceCode": service,
-        "terms": {"OnDemand": {f"{sku}.JRTCKXETXF": {
-            "priceDimensions": price_dims, "sku": sku, "effectiveDate": "2026-11-01T00:00:00Z",
-            "offerTermCode": "JRTCKXETXF", "termAttributes": {}}}},
-        "version": "20261101000000", "publicationDate": "2026-11-05T18:23:51Z",
+        "terms": {
+            "OnDemand": {
+                f"{sku}.JRTCKXETXF": {
+                    "priceDimensions": price_dims,
+                    "sku": sku,
+                    "effectiveDate": "2026-11-01T00:00:00Z",
+                    "offerTermCode": "JRTCKXETXF",
+                    "termAttributes": {},
+                }
+            }
+        },
+        "version": "20261101000000",
+        "publicationDate": "2026-11-05T18:23:51Z",
     }
     return json.dumps(doc)
 
 
 def ecr_storage(sku, region, prefix, usd=0.10):
-    return product(sku, {"regionCode": region, "location": region, "usagetype": f"{prefix}TimedStorage-ByteHrs",
-                         "operation": ""}, [("0", "Inf", "GB-Mo", usd)])
+    return product(
+        sku,
+        {
+            "regionCode": region,
+            "location": region,
+            "usagetype": f"{prefix}TimedStorage-ByteHrs",
+            "operation": "",
+        },
+        [("0", "Inf", "GB-Mo", usd)],
+    )
 
 
-LADDER = [("0", "10240", "GB", 0.09), ("10240", "51200", "GB", 0.085), ("51200", "153600", "GB", 0.07),
-          ("153600", "Inf", "GB", 0.05)]
+LADDER = [
+    ("0", "10240", "GB", 0.09),
+    ("10240", "51200", "GB", 0.085),
+    ("51200", "153600", "GB", 0.07),
+    ("153600", "Inf", "GB", 0.05),
+]
 
 
 def outbound(sku, region, prefix, ladder=LADDER):
-    return product(sku, {"fromRegionCode": region, "fromLocation": region, "toLocation": "External",
-                         "transferType": "AWS Outbound", "usagetype": f"{prefix}DataTransfer-Out-Bytes"},
-                   ladder, family="Data Transfer", service="AWSDataTransfer")
+    return product(
+        sku,
+        {
+            "fromRegionCode": region,
+            "fromLocation": region,
+            "toLocation": "External",
+            "transferType": "AWS Outbound",
+            "usagetype": f"{prefix}DataTransfer-Out-Bytes",
+        },
+        ladder,
+        family="Data Transfer",
+        service="AWSDataTransfer",
+    )
 
 
 def inter(sku, src, dst, usd):
-    return product(sku, {"fromRegionCode": src, "toRegionCode": dst, "transferType": "InterRegion Outbound",
-                         "usagetype": "USE1-USW2-AWS-Out-Bytes"}, [("0", "Inf", "GB", usd)],
-                   family="Data Transfer", service="AWSDataTransfer")
+    return product(
+        sku,
+        {
+            "fromRegionCode": src,
+            "toRegionCode": dst,
+            "transferType": "InterRegion Outbound",
+            "usagetype": "USE1-USW2-AWS-Out-Bytes",
+        },
+        [("0", "Inf", "GB", usd)],
+        family="Data Transfer",
+        service="AWSDataTransfer",
+    )
 
 
 def pages():
     """(expected params, response) per GetProducts call, in the order refresh makes them."""
-    ecr1 = [ecr_storage("SKU1", "us-east-1", ""), ecr_storage("SKU2", "eu-west-1", "EU-", 0.11),
-            "{not json", json.dumps({"product": {"attributes": {"regionCode": "x"}}, "terms": {}})]
-    ecr2 = [ecr_storage("SKU3", "ap-south-1", "APS3-", 0.12),
-            product("SKU4", {"regionCode": "us-east-1", "usagetype": "USE1-Signing-Count"}, [("0", "Inf", "Count", 1.0)])]
-    dt = [outbound("SKU5", "us-east-1", "USE1-"), outbound("SKU6", "ap-south-1", "APS3-",
-          [("0", "10240", "GB", 0.1093), ("10240", "Inf", "GB", 0.085)])]
-    ir = [inter("SKU7", "us-east-1", "us-west-2", 0.02), inter("SKU8", "us-east-1", "us-east-2", 0.01),
-          inter("SKU9", "us-east-1", "eu-west-1", 0.02)]
+    ecr1 = [
+        ecr_storage("SKU1", "us-east-1", ""),
+        ecr_storage("SKU2", "eu-west-1", "EU-", 0.11),
+        "{not json",
+        json.dumps({"product": {"attributes": {"regionCode": "x"}}, "terms": {}}),
+    ]
+    ecr2 = [
+        ecr_storage("SKU3", "ap-south-1", "APS3-", 0.12),
+        product(
+            "SKU4",
+            {"regionCode": "us-east-1", "usagetype": "USE1-Signing-Count"},
+            [("0", "Inf", "Count", 1.0)],
+        ),
+    ]
+    dt = [
+        outbound("SKU5", "us-east-1", "USE1-"),
+        outbound(
+            "SKU6",
+            "ap-south-1",
+            "APS3-",
+            [("0", "10240", "GB", 0.1093), ("10240", "Inf", "GB", 0.085)],
+        ),
+    ]
+    ir = [
+        inter("SKU7", "us-east-1", "us-west-2", 0.02),
+        inter("SKU8", "us-east-1", "us-east-2", 0.01),
+        inter("SKU9", "us-east-1", "eu-west-1", 0.02),
+    ]
     (s1, f1), (s2, f2), (s3, f3) = QUERIES
     base = {"FormatVersion": "aws_v1"}
     return [
-        ({**base, "ServiceCode": s1}, {"FormatVersion": "aws_v1", "PriceList": ecr1, "NextToken": "page2"}),
-        ({**base, "ServiceCode": s1, "NextToken": "page2"}, {"FormatVersion": "aws_v1", "PriceList": ecr2}),
+        (
+            {**base, "ServiceCode": s1},
+            {"FormatVersion": "aws_v1", "PriceList": ecr1, "NextToken": "page2"},
+        ),
+        (
+            {**base, "ServiceCode": s1, "NextToken": "page2"},
+            {"FormatVersion": "aws_v1", "PriceList": ecr2},
+        ),
         ({**base, "ServiceCode": s2, "Filters": f2}, {"FormatVersion": "aws_v1", "PriceList": dt}),
         ({**base, "ServiceCode": s3, "Filters": f3}, {"FormatVersion": "aws_v1", "PriceList": ir}),
     ]
@@ -99,8 +173,19 @@ def test_parse_product_real_shape():
         ("[1, 2]", "not a JSON object"),
         (json.dumps({"terms": {"OnDemand": {}}}), "no product.attributes"),
         (json.dumps({"product": {"attributes": {}}, "terms": {}}), "no OnDemand terms"),
-        (json.dumps({"product": {"attributes": {}}, "terms": {"OnDemand": {"t": {"priceDimensions": {
-            "d": {"pricePerUnit": {"EUR": "1"}}}}}}}), "bad price dimension"),
+        (
+            json.dumps(
+                {
+                    "product": {"attributes": {}},
+                    "terms": {
+                        "OnDemand": {
+                            "t": {"priceDimensions": {"d": {"pricePerUnit": {"EUR": "1"}}}}
+                        }
+                    },
+                }
+            ),
+            "bad price dimension",
+        ),
     ],
 )
 def test_malformed_entries(entry, message):
@@ -114,13 +199,21 @@ def test_refresh_rows_paginates_and_skips_malformed(stubbed):
     assert len(result.problems) == 2 and "AmazonECR page 1 entry: not JSON" in result.problems[0]
     rows = result.rows.set_index(["region", "dimension"])
     assert rows.loc[("ap-south-1", "storage"), "usd"] == 0.12  # from the second page
-    assert ("us-east-1", "storage") in rows.index and "Signing" not in " ".join(result.rows["notes"])
-    egress = result.rows[(result.rows["region"] == "us-east-1") & (result.rows["dimension"] == "egress internet")]
+    assert ("us-east-1", "storage") in rows.index and "Signing" not in " ".join(
+        result.rows["notes"]
+    )
+    egress = result.rows[
+        (result.rows["region"] == "us-east-1") & (result.rows["dimension"] == "egress internet")
+    ]
     assert list(egress["usd"]) == [0.09, 0.085, 0.07, 0.05]
     assert list(egress["tier_end_gb"]) == [10240, 51200, 153600, float("inf")]
     ir = rows.loc[("us-east-1", "inter-region transfer")]
-    assert ir["usd"] == 0.02 and "3 destination pairs" in ir["notes"] and "$0.01-$0.02" in ir["notes"]
-    assert set(result.rows["read_date"]) == {"2026-11-28"} and set(result.rows["source_date"]) == {"2026-11-01"}
+    assert (
+        ir["usd"] == 0.02 and "3 destination pairs" in ir["notes"] and "$0.01-$0.02" in ir["notes"]
+    )
+    assert set(result.rows["read_date"]) == {"2026-11-28"} and set(result.rows["source_date"]) == {
+        "2026-11-01"
+    }
     assert set(result.rows["confidence"]) == {"high"}
 
 
@@ -171,8 +264,14 @@ def test_cli_refresh_uses_the_pricing_client(stubbed, tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["prices", "refresh", "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert made == [("pricing", "us-east-1")]
-    assert "8 of 11 products used" in r.stdout and "skipped: AmazonECR page 1 entry: not JSON" in r.stderr
-    assert load_catalog(out).price("storage", "eu-west-1", "STANDARD", service="AmazonECR").rate == 0.11
+    assert (
+        "8 of 11 products used" in r.stdout
+        and "skipped: AmazonECR page 1 entry: not JSON" in r.stderr
+    )
+    assert (
+        load_catalog(out).price("storage", "eu-west-1", "STANDARD", service="AmazonECR").rate
+        == 0.11
+    )
     r = CliRunner().invoke(cli, ["costs", "--help"])
     assert "--prices" in r.output
 

@@ -21,5 +21,7 @@ def test_unknown_name_is_an_attribute_error():
 
 def test_import_does_not_load_boto3_or_matplotlib():
     code = "import sys, ecrcost; print('boto3' in sys.modules, 'matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.split() == ["False", "False"]

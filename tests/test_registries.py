@@ -20,9 +20,21 @@ ACR_GB = 0.003 * DAYS  # 0.09125 per GiB-month beyond the inclusion
 
 def W(**kw):
     """A small workload with everything known; override what the case is about."""
-    base = dict(stored_gb=1.0, stored_gb_global=1.0, largest_repository_gb=1.0, repositories=1, users=1,
-                pulls_per_month=0.0, pulled_gb=0.0, same_region_gb=0.0, cross_region_gb=0.0,
-                internet_gb=0.0, pushed_gb=0.0, users_given=True, traffic_given=True)
+    base = dict(
+        stored_gb=1.0,
+        stored_gb_global=1.0,
+        largest_repository_gb=1.0,
+        repositories=1,
+        users=1,
+        pulls_per_month=0.0,
+        pulled_gb=0.0,
+        same_region_gb=0.0,
+        cross_region_gb=0.0,
+        internet_gb=0.0,
+        pushed_gb=0.0,
+        users_given=True,
+        traffic_given=True,
+    )
     base.update(kw)
     return Workload(**base)
 
@@ -62,14 +74,19 @@ def test_every_plan_is_priced_once(plans):
 
 
 # ---- ACR: daily fee, included GiB, $/GiB/day beyond, 40 TiB limit ----------------------------
-@pytest.mark.parametrize(("gb", "basic", "standard"), [
-    (10, BASIC, STANDARD),                                    # exactly Basic's inclusion
-    (11, BASIC + ACR_GB, STANDARD),                           # 1 GiB beyond it
-    (100, BASIC + 90 * ACR_GB, STANDARD),                     # exactly Standard's inclusion
-    (101, BASIC + 91 * ACR_GB, STANDARD + ACR_GB),            # beyond both
-])
+@pytest.mark.parametrize(
+    ("gb", "basic", "standard"),
+    [
+        (10, BASIC, STANDARD),  # exactly Basic's inclusion
+        (11, BASIC + ACR_GB, STANDARD),  # 1 GiB beyond it
+        (100, BASIC + 90 * ACR_GB, STANDARD),  # exactly Standard's inclusion
+        (101, BASIC + 91 * ACR_GB, STANDARD + ACR_GB),  # beyond both
+    ],
+)
 def test_acr_basic_vs_standard(plans, gb, basic, standard):
-    df = priced(plans, W(stored_gb_global=gb, stored_gb=gb * 3), "acr")  # ACR stores blobs registry-wide
+    df = priced(
+        plans, W(stored_gb_global=gb, stored_gb=gb * 3), "acr"
+    )  # ACR stores blobs registry-wide
     assert df.loc["Basic", "monthly_usd"] == pytest.approx(basic)
     assert df.loc["Standard", "monthly_usd"] == pytest.approx(standard)
     assert df.loc["Premium", "monthly_usd"] == pytest.approx(PREMIUM)
@@ -90,10 +107,19 @@ def test_acr_40_tib_limit(plans):
 
 
 # ---- Quay: plans by private repository count ------------------------------------------------
-@pytest.mark.parametrize(("repos", "plan", "usd"), [
-    (0, "Open Source", 0), (1, "Developer", 15), (5, "Developer", 15), (6, "Micro", 30),
-    (10, "Micro", 30), (11, "Small", 60), (2000, "XXXXL", 3100), (2001, "XXXXXL", 21700),
-])
+@pytest.mark.parametrize(
+    ("repos", "plan", "usd"),
+    [
+        (0, "Open Source", 0),
+        (1, "Developer", 15),
+        (5, "Developer", 15),
+        (6, "Micro", 30),
+        (10, "Micro", 30),
+        (11, "Small", 60),
+        (2000, "XXXXL", 3100),
+        (2001, "XXXXXL", 21700),
+    ],
+)
 def test_quay_cheapest_plan_around_repository_limits(plans, repos, plan, usd):
     df = priced(plans, W(repositories=repos), "quay")
     assert best(df) == plan
@@ -110,15 +136,26 @@ def test_quay_plan_over_its_limit_says_why(plans):
 
 
 # ---- JFrog Artifactory: base consumption + tiered overage on storage + transfer ---------------
-@pytest.mark.parametrize(("stored", "pulled", "pushed", "pro", "enterprise"), [
-    (20, 0, 0, 150, 950),                                                   # inside Pro's 25 GB
-    (25, 0, 0, 150, 950),                                                   # exactly on it
-    (100, 1000, 104, 150 + 1179 * 1.25, 950 + 1079 * 1.25),                 # 1,204 GB: top of tier 1
-    (100, 1000, 200, 150 + 1179 * 1.25 + 96 * 1.00, 950 + 1175 * 1.25),     # 1,300 GB: into tier 2
-    (24, 3000, 0, 150 + 1179 * 1.25 + 820 * 1.00 + 1000 * 0.75, 950 + 2899 * 1.25),  # 3,024 GB: tier 3
-])
+@pytest.mark.parametrize(
+    ("stored", "pulled", "pushed", "pro", "enterprise"),
+    [
+        (20, 0, 0, 150, 950),  # inside Pro's 25 GB
+        (25, 0, 0, 150, 950),  # exactly on it
+        (100, 1000, 104, 150 + 1179 * 1.25, 950 + 1079 * 1.25),  # 1,204 GB: top of tier 1
+        (100, 1000, 200, 150 + 1179 * 1.25 + 96 * 1.00, 950 + 1175 * 1.25),  # 1,300 GB: into tier 2
+        (
+            24,
+            3000,
+            0,
+            150 + 1179 * 1.25 + 820 * 1.00 + 1000 * 0.75,
+            950 + 2899 * 1.25,
+        ),  # 3,024 GB: tier 3
+    ],
+)
 def test_artifactory_overage_tiers(plans, stored, pulled, pushed, pro, enterprise):
-    df = priced(plans, W(stored_gb_global=stored, pulled_gb=pulled, pushed_gb=pushed), "artifactory")
+    df = priced(
+        plans, W(stored_gb_global=stored, pulled_gb=pulled, pushed_gb=pushed), "artifactory"
+    )
     assert df.loc["Pro", "monthly_usd"] == pytest.approx(pro)
     assert df.loc["Enterprise X", "monthly_usd"] == pytest.approx(enterprise)
     assert best(df) == "Pro"
@@ -132,7 +169,9 @@ def test_artifactory_overage_tiers(plans, stored, pulled, pushed, pro, enterpris
 
 
 def test_artifactory_unknown_without_traffic(plans):
-    df = priced(plans, W(stored_gb_global=10, pulled_gb=math.nan, traffic_given=False), "artifactory")
+    df = priced(
+        plans, W(stored_gb_global=10, pulled_gb=math.nan, traffic_given=False), "artifactory"
+    )
     assert math.isnan(df.loc["Pro", "monthly_usd"]) and math.isnan(df.loc["Pro", "transfer_usd"])
     assert "--traffic" in df.loc["Pro", "notes"]
     assert best(df) == "Pro"  # judged on the plan fee alone, and the note says so
@@ -143,7 +182,9 @@ def test_artifactory_unknown_without_traffic(plans):
 @pytest.mark.parametrize(("gb", "storage"), [(0, 0), (0.4, 0), (0.5, 0), (1.5, 0.10), (10.5, 1.00)])
 def test_gar_free_tier(plans, gb, storage):
     row = priced(plans, W(stored_gb=gb, stored_gb_global=gb / 2), "gar").loc["Standard"]
-    assert row["storage_usd"] == pytest.approx(storage)  # per repository, not the registry-wide figure
+    assert row["storage_usd"] == pytest.approx(
+        storage
+    )  # per repository, not the registry-wide figure
     assert row["monthly_usd"] == pytest.approx(storage)
     assert row["fits"] and row["cheapest"]
 
@@ -155,7 +196,9 @@ def test_gar_egress_known_then_unknown(plans):
     beyond = priced(plans, W(pulled_gb=2000), "gar").loc["Standard"]  # past the captured 1 TB tier
     assert math.isnan(beyond["transfer_usd"]) and math.isnan(beyond["monthly_usd"])
     assert "not known" in beyond["notes"]
-    unknown = priced(plans, W(stored_gb=0.5, pulled_gb=math.nan, traffic_given=False), "gar").loc["Standard"]
+    unknown = priced(plans, W(stored_gb=0.5, pulled_gb=math.nan, traffic_given=False), "gar").loc[
+        "Standard"
+    ]
     assert math.isnan(unknown["monthly_usd"]) and unknown["storage_usd"] == 0
     assert "--traffic" in unknown["notes"] and "$0.12/GB" in unknown["notes"]
     # a traffic profile was given, yet some repository's pulled GB is unknown: say that instead
@@ -212,12 +255,17 @@ def test_gitlab_seats_and_limits(plans):
     assert free["fits"] and free["monthly_usd"] == 0
     assert free["unbilled_usd"] == pytest.approx(5.0)  # one 10 GB pack at $60/year
     big = priced(plans, W(users=6, largest_repository_gb=501), "gitlab")
-    assert not big.loc["Premium", "fits"] and "largest repository GB 501 > 500" in big.loc["Premium", "fit_reason"]
+    assert (
+        not big.loc["Premium", "fits"]
+        and "largest repository GB 501 > 500" in big.loc["Premium", "fit_reason"]
+    )
 
 
 # ---- ECR Public ------------------------------------------------------------------------------
 def test_ecr_public_allowances_and_fit(plans):
-    row = priced(plans, W(repositories=0, stored_gb=60, internet_gb=5220, pulled_gb=9000), "ecr-public").loc["public"]
+    row = priced(
+        plans, W(repositories=0, stored_gb=60, internet_gb=5220, pulled_gb=9000), "ecr-public"
+    ).loc["public"]
     assert row["storage_usd"] == pytest.approx(1.00) and row["transfer_usd"] == pytest.approx(9.00)
     assert row["fits"] and "500 GB/month" in row["notes"]
     private = priced(plans, W(repositories=3), "ecr-public").loc["public"]
@@ -226,8 +274,19 @@ def test_ecr_public_allowances_and_fit(plans):
 
 # ---- cheapest marking --------------------------------------------------------------------------
 def test_one_cheapest_per_registry_with_a_fitting_plan(plans):
-    df = cheapest(price_plans(plans, W(repositories=30, users=8, stored_gb=200, stored_gb_global=150,
-                                        pulled_gb=500, pushed_gb=20)))
+    df = cheapest(
+        price_plans(
+            plans,
+            W(
+                repositories=30,
+                users=8,
+                stored_gb=200,
+                stored_gb_global=150,
+                pulled_gb=500,
+                pushed_gb=20,
+            ),
+        )
+    )
     marked = df[df["cheapest"]]
     assert marked["registry"].is_unique and marked["fits"].all()
     for registry, g in df[df["fits"]].groupby("registry"):
@@ -236,7 +295,10 @@ def test_one_cheapest_per_registry_with_a_fitting_plan(plans):
 
 # ---- tier maths with packs and unknown prices ----------------------------------------------------
 def _ladder(*tiers, unit="USD/GB-month", block=math.nan):
-    return [{"tier_start": s, "tier_end": e, "value": v, "unit": unit, "block": block} for s, e, v in tiers]
+    return [
+        {"tier_start": s, "tier_end": e, "value": v, "unit": unit, "block": block}
+        for s, e, v in tiers
+    ]
 
 
 @pytest.mark.parametrize(("q", "usd"), [(0, 0), (10, 0), (10.1, 5), (20, 5), (20.5, 10)])
@@ -252,7 +314,9 @@ def test_ladder_unknown_price_and_quantity():
     assert math.isnan(ladder_cost(1025, ladder)[0])
     assert math.isnan(ladder_cost(math.nan, ladder)[0])
     assert ladder_cost(math.nan, _ladder((0, math.inf, 0)))[0] == 0  # free whatever the quantity
-    assert ladder_cost(2, _ladder((0, math.inf, 0.003), unit="USD/GB-day"))[0] == pytest.approx(2 * 0.003 * DAYS)
+    assert ladder_cost(2, _ladder((0, math.inf, 0.003), unit="USD/GB-day"))[0] == pytest.approx(
+        2 * 0.003 * DAYS
+    )
 
 
 # ---- malformed plan files ------------------------------------------------------------------------
@@ -260,20 +324,38 @@ HEADER = "registry,plan,item,quantity,tier_start,tier_end,block,value,unit,sourc
 FEE = "quay,Tiny,fee,,,,,5,USD/month,https://example.com,2026-01,2026-11-28,high,\n"
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    (FEE.replace("quay", "harbor"), "row 2: unknown registry 'harbor'"),
-    (FEE.replace(",5,", ",five,"), "row 2: value 'five' is not a number"),
-    (FEE.replace(",high,", ",sure,"), "row 2: confidence 'sure'"),
-    (FEE.replace("2026-11-28", "28/11/2026"), "row 2: read_date"),
-    (FEE.replace("https://example.com", ""), "row 2: source_url is empty"),
-    (FEE + FEE, "needs exactly one fee row, has 2"),
-    ("quay,Tiny,limit,repositories,,,,3,repositories,https://x,,2026-11-28,high,\n", "row 2: plan quay/Tiny needs exactly one fee"),
-    (FEE + "quay,Tiny,storage,stored_gb,0,10,,0,USD/GB-month,https://x,,2026-11-28,high,\n"
-           "quay,Tiny,storage,stored_gb,20,,,1,USD/GB-month,https://x,,2026-11-28,high,\n", "row 4: tier starts at 20, expected 10"),
-    (FEE + "quay,Tiny,storage,stored_gb,0,10,,0,USD/GB-month,https://x,,2026-11-28,high,\n", "must be open"),
-    (FEE + "quay,Tiny,storage,disk_gb,0,,,0,USD/GB-month,https://x,,2026-11-28,high,\n", "row 3: unknown quantity 'disk_gb'"),
-    (FEE + "quay,Tiny,limit,repositories,,,,,repositories,https://x,,2026-11-28,high,\n", "row 3: a limit needs a value"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (FEE.replace("quay", "harbor"), "row 2: unknown registry 'harbor'"),
+        (FEE.replace(",5,", ",five,"), "row 2: value 'five' is not a number"),
+        (FEE.replace(",high,", ",sure,"), "row 2: confidence 'sure'"),
+        (FEE.replace("2026-11-28", "28/11/2026"), "row 2: read_date"),
+        (FEE.replace("https://example.com", ""), "row 2: source_url is empty"),
+        (FEE + FEE, "needs exactly one fee row, has 2"),
+        (
+            "quay,Tiny,limit,repositories,,,,3,repositories,https://x,,2026-11-28,high,\n",
+            "row 2: plan quay/Tiny needs exactly one fee",
+        ),
+        (
+            FEE + "quay,Tiny,storage,stored_gb,0,10,,0,USD/GB-month,https://x,,2026-11-28,high,\n"
+            "quay,Tiny,storage,stored_gb,20,,,1,USD/GB-month,https://x,,2026-11-28,high,\n",
+            "row 4: tier starts at 20, expected 10",
+        ),
+        (
+            FEE + "quay,Tiny,storage,stored_gb,0,10,,0,USD/GB-month,https://x,,2026-11-28,high,\n",
+            "must be open",
+        ),
+        (
+            FEE + "quay,Tiny,storage,disk_gb,0,,,0,USD/GB-month,https://x,,2026-11-28,high,\n",
+            "row 3: unknown quantity 'disk_gb'",
+        ),
+        (
+            FEE + "quay,Tiny,limit,repositories,,,,,repositories,https://x,,2026-11-28,high,\n",
+            "row 3: a limit needs a value",
+        ),
+    ],
+)
 def test_malformed_plan_file(tmp_path, body, message):
     f = tmp_path / "plans.csv"
     f.write_text(HEADER + body)
@@ -293,7 +375,11 @@ def test_plan_file_missing_or_without_columns(tmp_path):
 
 def test_a_valid_user_plan_file_is_priced(tmp_path):
     f = tmp_path / "plans.csv"
-    f.write_text(HEADER + FEE + "quay,Tiny,limit,repositories,,,,3,repositories,https://x,,2026-11-28,medium,\n")
+    f.write_text(
+        HEADER
+        + FEE
+        + "quay,Tiny,limit,repositories,,,,3,repositories,https://x,,2026-11-28,medium,\n"
+    )
     df = cheapest(price_plans(load_plans(f), W(repositories=3)))
     assert isinstance(df, pd.DataFrame) and df.loc[0, "monthly_usd"] == 5 and df.loc[0, "cheapest"]
     assert df.loc[0, "confidence"] == "medium" and df.loc[0, "price_date"] == "2026-01"

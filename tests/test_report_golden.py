@@ -51,10 +51,14 @@ def check_golden(name: str, files: dict[str, str]) -> None:
             (folder / fname).write_text(text, encoding="utf-8")
         return
     assert folder.is_dir(), f"no golden files in {folder}; run with ECRCOST_UPDATE_GOLDEN=1"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(files), "set of files differs from the golden set"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(files), (
+        "set of files differs from the golden set"
+    )
     for fname, text in files.items():
         expected = (folder / fname).read_text(encoding="utf-8")
-        assert text == expected, f"{name}/{fname} differs from the golden file (ECRCOST_UPDATE_GOLDEN=1 to update)"
+        assert text == expected, (
+            f"{name}/{fname} differs from the golden file (ECRCOST_UPDATE_GOLDEN=1 to update)"
+        )
 
 
 def test_golden_report_with_baseline():

@@ -37,8 +37,13 @@ def test_public_api_and_sections(rep):
     assert ecrcost.report is report and ecrcost.Report is Report
     assert [s.id for s in rep.sections] == SECTIONS
     assert rep.month == "2026-11" and rep.title == "ECR cost report 2026-11"
-    assert set(rep.charts) >= {"naive_vs_unique", "cost_by_repository", "storage_by_push_month",
-                               "month_over_month", "image_age"}
+    assert set(rep.charts) >= {
+        "naive_vs_unique",
+        "cost_by_repository",
+        "storage_by_push_month",
+        "month_over_month",
+        "image_age",
+    }
     assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in rep.charts.values())
     assert rep["summary"] is rep.tables["summary"]
 
@@ -48,14 +53,18 @@ def test_figures_match_costs(rep):
     total = costs(snap, by="total").iloc[0]
     s = rep["summary"].iloc[0]
     assert s["storage_usd"] == pytest.approx(total["storage_usd"])
-    assert math.isnan(s["egress_usd"]) and math.isnan(s["total_usd"])  # no traffic profile: unknown, not $0
+    assert math.isnan(s["egress_usd"]) and math.isnan(
+        s["total_usd"]
+    )  # no traffic profile: unknown, not $0
     assert s["unique_bytes"] == total["unique_bytes"]
     assert s["naive_bytes"] - s["unique_bytes"] == s["overcount_bytes"] > 0
     assert (s["accounts"], s["regions"], s["repositories"], s["images"]) == (2, 2, 5, 9)
     top = rep["top_repositories"]
-    pd.testing.assert_frame_equal(top.sort_values("repository").reset_index(drop=True),
-                                  costs(snap).sort_values("repository").reset_index(drop=True),
-                                  check_like=True)
+    pd.testing.assert_frame_equal(
+        top.sort_values("repository").reset_index(drop=True),
+        costs(snap).sort_values("repository").reset_index(drop=True),
+        check_like=True,
+    )
     assert list(top["repository"][:2]) == ["data", "app"]  # largest storage cost first
     assert rep["by_account"]["storage_usd"].sum() == pytest.approx(total["storage_usd"])
     assert rep["by_region"]["storage_usd"].sum() == pytest.approx(total["storage_usd"])
@@ -74,8 +83,9 @@ def test_month_over_month_added_removed_grown(rep):
     assert list(rep["removed_repositories"]["repository"]) == ["retired"]
     full = by_repo(month_over_month(costs(baseline()), costs(build())))
     assert full.loc["web", "change"] == "unchanged" and full.loc["web", "delta_bytes"] == 0
-    assert full["delta_storage_usd"].sum() == pytest.approx(costs(build())["storage_usd"].sum()
-                                                            - costs(baseline())["storage_usd"].sum())
+    assert full["delta_storage_usd"].sum() == pytest.approx(
+        costs(build())["storage_usd"].sum() - costs(baseline())["storage_usd"].sum()
+    )
     text = " ".join(rep.section("growth").paragraphs)
     assert "1 new, 1 removed, 1 grew, 0 shrank, 3 unchanged" in text
 
@@ -97,7 +107,9 @@ def test_savings_candidates_and_freed_bytes(rep):
     assert s.loc["legacy", "unpulled_exclusive_bytes"] == 400 * MiB + CFG
     assert set(s.index) == {"app", "legacy"}
     rate = 0.10  # us-east-1 STANDARD, USD per GB-month, in the bundled catalog
-    assert s.loc["legacy", "unpulled_storage_usd"] == pytest.approx((400 * MiB + CFG) / 2**30 * rate)
+    assert s.loc["legacy", "unpulled_storage_usd"] == pytest.approx(
+        (400 * MiB + CFG) / 2**30 * rate
+    )
     imgs = rep["savings_images"].set_index("digest")
     assert set(imgs.index) == {"u1", "l1"}
     assert imgs.loc["u1", "reason"] == "untagged; not pulled for 90+ days"
@@ -114,7 +126,9 @@ def test_freed_bytes_counts_blobs_shared_only_among_deleted_images():
     digest = imgs["digest"].to_numpy()
     # deleting every app image frees the shared base layer too; deleting one does not
     app = (imgs["repository"] == "app").to_numpy()
-    assert freed_bytes(snap, imgs, app, "repository").sum() == pytest.approx((1024 + 200 + 300 + 100) * MiB + 3 * CFG)
+    assert freed_bytes(snap, imgs, app, "repository").sum() == pytest.approx(
+        (1024 + 200 + 300 + 100) * MiB + 3 * CFG
+    )
     only_m1 = digest == "m1"
     assert freed_bytes(snap, imgs, only_m1, "repository").sum() == 200 * MiB + CFG
     cand = savings_candidates(imgs, pd.Timestamp("2026-11-28T06:00:00Z"))
@@ -213,7 +227,9 @@ def test_alternatives_section_present(rep):
     assert {"cost_by_registry", "cost_vs_storage"} <= set(rep.charts)
     expected = compare(build())  # the same table `ecrcost compare` prints
     pd.testing.assert_frame_equal(rep["alternatives"], expected.reset_index(drop=True))
-    assert list(rep["alternatives_dimensions"]["registry"]) == list(dimensions(expected)["registry"])
+    assert list(rep["alternatives_dimensions"]["registry"]) == list(
+        dimensions(expected)["registry"]
+    )
     cheapest = rep["alternatives_cheapest"]
     assert cheapest["cheapest"].all() and cheapest["registry"].is_unique
 
@@ -232,7 +248,9 @@ def test_registry_scope_and_empty_snapshot():
     assert r["summary"].iloc[0]["unique_bytes"] == registry_total["unique_bytes"]
     assert r["summary"].iloc[0]["storage_usd"] == pytest.approx(registry_total["storage_usd"])
     # registry scope counts a blob once per account+region: never more than per-repository scope
-    assert r["summary"].iloc[0]["unique_bytes"] <= report(build())["summary"].iloc[0]["unique_bytes"]
+    assert (
+        r["summary"].iloc[0]["unique_bytes"] <= report(build())["summary"].iloc[0]["unique_bytes"]
+    )
     empty = report(ecrcost.Snapshot.build({"collected_at": "2026-11-28T00:00:00+00:00"}))
     assert len(empty["top_repositories"]) == 0 and empty["summary"].iloc[0]["images"] == 0
     assert "<html" in empty.html()
@@ -241,8 +259,11 @@ def test_registry_scope_and_empty_snapshot():
 # ---- the CLI -------------------------------------------------------------------------------------
 @pytest.fixture
 def snaps(tmp_path):
-    return (build(failed=True).write(tmp_path / "snap"), baseline().write(tmp_path / "base"),
-            build().write(tmp_path / "ok"))
+    return (
+        build(failed=True).write(tmp_path / "snap"),
+        baseline().write(tmp_path / "base"),
+        build().write(tmp_path / "ok"),
+    )
 
 
 def test_cli_default_out_dir_and_exit_3_on_failed_targets(snaps, tmp_path, monkeypatch):
@@ -266,8 +287,17 @@ def test_cli_refuses_existing_out_then_force(snaps, tmp_path):
 
 
 def test_cli_bad_baseline_is_one_line_error(snaps, tmp_path):
-    res = CliRunner().invoke(cli, ["report", str(snaps[2]), "--baseline", str(tmp_path / "nope"),
-                                   "--out", str(tmp_path / "o")])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            str(snaps[2]),
+            "--baseline",
+            str(tmp_path / "nope"),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert res.exit_code == 1 and "no such snapshot" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "o").exists()
 
@@ -293,8 +323,10 @@ def test_report_csv_matches_costs_cli(snaps, tmp_path):
     out = report(snaps[2]).save(tmp_path / "r")
     rep_rows = pd.read_csv(out / "top_repositories.csv", dtype=str, keep_default_na=False)
     key = ["account_id", "region", "repository"]
-    pd.testing.assert_frame_equal(rep_rows.sort_values(key).reset_index(drop=True),
-                                  cli_rows[rep_rows.columns].sort_values(key).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        rep_rows.sort_values(key).reset_index(drop=True),
+        cli_rows[rep_rows.columns].sort_values(key).reset_index(drop=True),
+    )
 
 
 def test_month_over_month_total_cost_with_traffic(tmp_path):
@@ -304,14 +336,18 @@ def test_month_over_month_total_cost_with_traffic(tmp_path):
     d = by_repo(r["month_over_month"])
     now, before = costs(build(), traffic=str(profile)), costs(baseline(), traffic=str(profile))
     assert d.loc["app", "delta_total_usd"] == pytest.approx(
-        by_repo(now).loc["app", "total_usd"] - by_repo(before).loc["app", "total_usd"])
+        by_repo(now).loc["app", "total_usd"] - by_repo(before).loc["app", "total_usd"]
+    )
     assert d.loc["data", "delta_total_usd"] == pytest.approx(by_repo(now).loc["data", "total_usd"])
     growth = " ".join(r.section("growth").paragraphs)
-    assert f"Total cost ${before['total_usd'].sum():,.2f} to ${now['total_usd'].sum():,.2f}" in growth
+    assert (
+        f"Total cost ${before['total_usd'].sum():,.2f} to ${now['total_usd'].sum():,.2f}" in growth
+    )
     assert "egress_by_destination" in r.charts
     e = by_repo(r["egress"])
-    assert (e["same_region_gb"] + e["cross_region_gb"] + e["internet_gb"]).to_numpy() == pytest.approx(
-        e["pulled_gb"].to_numpy())
+    assert (
+        e["same_region_gb"] + e["cross_region_gb"] + e["internet_gb"]
+    ).to_numpy() == pytest.approx(e["pulled_gb"].to_numpy())
 
 
 def test_unreadable_lifecycle_policy_is_not_counted_as_none():
@@ -320,5 +356,8 @@ def test_unreadable_lifecycle_policy_is_not_counted_as_none():
     snap.repositories.loc[web, "error"] = "lifecycle_policy: AccessDeniedException: not authorized"
     r = report(snap)
     assert list(r["no_lifecycle_policy"]["repository"]) == ["legacy"]
-    assert "1 of 5 repositories have no lifecycle policy (1 more could not be read)." in r.section("savings").paragraphs
+    assert (
+        "1 of 5 repositories have no lifecycle policy (1 more could not be read)."
+        in r.section("savings").paragraphs
+    )
     assert list(r["repository_errors"]["repository"]) == ["web"]  # and Coverage lists the error

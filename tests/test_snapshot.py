@@ -12,14 +12,53 @@ from ecrcost.snapshot import SCHEMA, SCHEMA_VERSION, Snapshot, conform, load_sna
 @pytest.fixture
 def snap():
     return Snapshot.build(
-        {"targets": [{"account_id": "1", "region": "us-east-1", "status": "ok", "error": None, "errors": []},
-                     {"account_id": "1", "region": "eu-west-1", "status": "failed", "error": "AccessDenied",
-                      "errors": []}]},
-        repositories=[{"account_id": "1", "region": "us-east-1", "repository": "app",
-                       "created_at": "2026-01-01T00:00:00Z", "scan_on_push": True, "tags": '{"team": "a"}'}],
-        images=[{"account_id": "1", "region": "us-east-1", "repository": "app", "digest": "sha256:aa",
-                 "tags": ["v1", "latest"], "pushed_at": "2026-11-01T10:00:00Z", "size_bytes": 1234}],
-        blobs=[{"manifest_digest": "sha256:aa", "blob_digest": "sha256:bb", "size_bytes": 1200, "kind": "layer"}],
+        {
+            "targets": [
+                {
+                    "account_id": "1",
+                    "region": "us-east-1",
+                    "status": "ok",
+                    "error": None,
+                    "errors": [],
+                },
+                {
+                    "account_id": "1",
+                    "region": "eu-west-1",
+                    "status": "failed",
+                    "error": "AccessDenied",
+                    "errors": [],
+                },
+            ]
+        },
+        repositories=[
+            {
+                "account_id": "1",
+                "region": "us-east-1",
+                "repository": "app",
+                "created_at": "2026-01-01T00:00:00Z",
+                "scan_on_push": True,
+                "tags": '{"team": "a"}',
+            }
+        ],
+        images=[
+            {
+                "account_id": "1",
+                "region": "us-east-1",
+                "repository": "app",
+                "digest": "sha256:aa",
+                "tags": ["v1", "latest"],
+                "pushed_at": "2026-11-01T10:00:00Z",
+                "size_bytes": 1234,
+            }
+        ],
+        blobs=[
+            {
+                "manifest_digest": "sha256:aa",
+                "blob_digest": "sha256:bb",
+                "size_bytes": 1200,
+                "kind": "layer",
+            }
+        ],
     )
 
 

@@ -12,15 +12,24 @@ A, R = "111111111111", "us-east-1"
 
 
 def img(repo, digest, tags=(), size=None, status="ACTIVE", account=A, region=R):
-    return {"account_id": account, "region": region, "repository": repo, "digest": digest,
-            "tags": list(tags), "pushed_at": "2026-11-01T00:00:00Z", "size_bytes": size,
-            "status": status}
+    return {
+        "account_id": account,
+        "region": region,
+        "repository": repo,
+        "digest": digest,
+        "tags": list(tags),
+        "pushed_at": "2026-11-01T00:00:00Z",
+        "size_bytes": size,
+        "status": status,
+    }
 
 
-def manifest(digest, layers, config=("cfg-" , 10)):
+def manifest(digest, layers, config=("cfg-", 10)):
     cfg = (config[0] + digest, config[1])
-    return [{"manifest_digest": digest, "blob_digest": d, "size_bytes": s, "kind": k}
-            for (d, s), k in [(cfg, "config"), *[(layer, "layer") for layer in layers]]]
+    return [
+        {"manifest_digest": digest, "blob_digest": d, "size_bytes": s, "kind": k}
+        for (d, s), k in [(cfg, "config"), *[(layer, "layer") for layer in layers]]
+    ]
 
 
 @pytest.fixture
@@ -29,18 +38,35 @@ def snap():
     # repo "web": m3 = base(1000) + web(50)                               -> base shared across repos
     # repo "multi": index ix -> children c1 (arm: 700), c2 (amd: 900), both also images (untagged)
     # repo "empty": no images
-    blobs = (manifest("m1", [("base", 1000), ("app1", 200)]) + manifest("m2", [("base", 1000), ("app2", 300)])
-             + manifest("m3", [("base", 1000), ("web", 50)]) + manifest("c1", [("l-arm", 700)])
-             + manifest("c2", [("l-amd", 900)]))
-    manifests = [{"digest": d, "media_type": "x", "kind": "image"} for d in ["m1", "m2", "m3", "c1", "c2"]]
+    blobs = (
+        manifest("m1", [("base", 1000), ("app1", 200)])
+        + manifest("m2", [("base", 1000), ("app2", 300)])
+        + manifest("m3", [("base", 1000), ("web", 50)])
+        + manifest("c1", [("l-arm", 700)])
+        + manifest("c2", [("l-amd", 900)])
+    )
+    manifests = [
+        {"digest": d, "media_type": "x", "kind": "image"} for d in ["m1", "m2", "m3", "c1", "c2"]
+    ]
     manifests.append({"digest": "ix", "media_type": "x", "kind": "index"})
-    images = [img("app", "m1", ["v1"], 1210), img("app", "m2", ["v2", "latest"], 1310),
-              img("web", "m3", ["v1"], 1060), img("multi", "ix", ["v1"], 910),
-              img("multi", "c1", [], 710), img("multi", "c2", [], 910)]
-    children = [{"index_digest": "ix", "child_digest": "c1", "platform": "linux/arm64"},
-                {"index_digest": "ix", "child_digest": "c2", "platform": "linux/amd64"}]
-    repos = [{"account_id": A, "region": R, "repository": r} for r in ["app", "web", "multi", "empty"]]
-    return Snapshot.build(repositories=repos, images=images, manifests=manifests, blobs=blobs, children=children)
+    images = [
+        img("app", "m1", ["v1"], 1210),
+        img("app", "m2", ["v2", "latest"], 1310),
+        img("web", "m3", ["v1"], 1060),
+        img("multi", "ix", ["v1"], 910),
+        img("multi", "c1", [], 710),
+        img("multi", "c2", [], 910),
+    ]
+    children = [
+        {"index_digest": "ix", "child_digest": "c1", "platform": "linux/arm64"},
+        {"index_digest": "ix", "child_digest": "c2", "platform": "linux/amd64"},
+    ]
+    repos = [
+        {"account_id": A, "region": R, "repository": r} for r in ["app", "web", "multi", "empty"]
+    ]
+    return Snapshot.build(
+        repositories=repos, images=images, manifests=manifests, blobs=blobs, children=children
+    )
 
 
 def by_repo(df):
@@ -85,10 +111,15 @@ def test_image_level_bytes_and_exclusive(snap):
 
 
 def test_archive_class_only_when_every_referencing_image_is_archived():
-    blobs = manifest("m1", [("base", 1000), ("a", 100)]) + manifest("m2", [("base", 1000), ("b", 200)])
+    blobs = manifest("m1", [("base", 1000), ("a", 100)]) + manifest(
+        "m2", [("base", 1000), ("b", 200)]
+    )
     mf = [{"digest": d, "kind": "image"} for d in ["m1", "m2"]]
-    s = Snapshot.build(images=[img("r", "m1", ["x"], 1, status="ARCHIVED"), img("r", "m2", ["y"], 1)],
-                       manifests=mf, blobs=blobs)
+    s = Snapshot.build(
+        images=[img("r", "m1", ["x"], 1, status="ARCHIVED"), img("r", "m2", ["y"], 1)],
+        manifests=mf,
+        blobs=blobs,
+    )
     r = repository_storage(s).iloc[0]
     assert r["archive_bytes"] == 110  # a + m1's config; base is still used by the active m2
     assert r["standard_bytes"] == 1210
@@ -113,11 +144,28 @@ def test_empty_snapshot():
 
 
 def test_repository_whose_images_could_not_be_listed_is_unknown_not_zero():
-    repos = [{"account_id": A, "region": R, "repository": "denied", "images_complete": False,
-              "error": "images: AccessDeniedException"},
-             {"account_id": A, "region": R, "repository": "fine"}]
+    repos = [
+        {
+            "account_id": A,
+            "region": R,
+            "repository": "denied",
+            "images_complete": False,
+            "error": "images: AccessDeniedException",
+        },
+        {"account_id": A, "region": R, "repository": "fine"},
+    ]
     s = Snapshot.build(repositories=repos, images=[img("fine", "m1", ["x"], 500)])
-    r = by_repo(repository_storage(s, period=(pd.Timestamp("2026-11-01", tz="UTC"), pd.Timestamp("2026-12-01", tz="UTC"))))
-    for col in ["naive_bytes", "unique_bytes", "exclusive_bytes", "standard_byte_hours", "new_bytes"]:
+    r = by_repo(
+        repository_storage(
+            s, period=(pd.Timestamp("2026-11-01", tz="UTC"), pd.Timestamp("2026-12-01", tz="UTC"))
+        )
+    )
+    for col in [
+        "naive_bytes",
+        "unique_bytes",
+        "exclusive_bytes",
+        "standard_byte_hours",
+        "new_bytes",
+    ]:
         assert math.isnan(r.loc["denied", col]), col
     assert r.loc["fine", "unique_bytes"] == 500

@@ -37,7 +37,9 @@ def test_snapshot_follows_the_schema_and_round_trips(tmp_path, big):
     for name, columns in SCHEMA.items():
         df = getattr(big, name)
         assert list(df.columns) == list(columns)
-        assert {c: str(t) for c, t in df.dtypes.items()} == {c: str(pd.Series(dtype=t).dtype) for c, t in columns.items()}
+        assert {c: str(t) for c, t in df.dtypes.items()} == {
+            c: str(pd.Series(dtype=t).dtype) for c, t in columns.items()
+        }
     back = load_snapshot(big.write(tmp_path / "snap"))
     pd.testing.assert_frame_equal(back.blobs, big.blobs)
     pd.testing.assert_frame_equal(back.images, big.images)
@@ -63,7 +65,9 @@ def test_snapshot_counts_and_structure(big):
     assert (child_rows["repository"].to_numpy() == parent_rows["repository"].to_numpy()).all()
     assert child_rows["tags"].map(len).eq(0).all()
     # shared base layers: some blobs are referenced by many repositories
-    blob_repos = blobs.merge(imgs[["digest", "repository"]], left_on="manifest_digest", right_on="digest")
+    blob_repos = blobs.merge(
+        imgs[["digest", "repository"]], left_on="manifest_digest", right_on="digest"
+    )
     assert blob_repos.groupby("blob_digest")["repository"].nunique().max() > 50
     # untagged leftovers, archived images, pulls, a few accounts and regions
     assert 0.1 < (imgs["tags"].map(len) == 0).mean() < 0.4
@@ -79,11 +83,15 @@ def test_sizes_are_layer_sums_and_index_max_child(big):
     layers = blobs[blobs["kind"] == "layer"].groupby("manifest_digest")["size_bytes"].sum()
     kinds = big.manifests.set_index("digest")["kind"]
     single = imgs[imgs["digest"].map(kinds) == "image"]
-    assert (single["size_bytes"].astype("int64").to_numpy() == single["digest"].map(layers).to_numpy()).all()
+    assert (
+        single["size_bytes"].astype("int64").to_numpy() == single["digest"].map(layers).to_numpy()
+    ).all()
     ch = big.children.assign(size=big.children["child_digest"].map(layers))
     biggest = ch.groupby("index_digest")["size"].max()
     idx = imgs[imgs["digest"].map(kinds) == "index"]
-    assert (idx["size_bytes"].astype("int64").to_numpy() == idx["digest"].map(biggest).to_numpy()).all()
+    assert (
+        idx["size_bytes"].astype("int64").to_numpy() == idx["digest"].map(biggest).to_numpy()
+    ).all()
 
 
 def test_deduplicated_storage_is_below_naive(big):
@@ -142,14 +150,19 @@ def test_index_children_resolve_to_images_of_the_same_repository(org):
                 assert {k.platform for k in kids} == {"linux/amd64", "linux/arm64"}
                 assert all(not k.tags for k in kids)
                 assert i.size_bytes == max(k.size_bytes for k in kids)
-                assert all(m["size"] == len(by_digest[m["digest"]].manifest.encode()) for m in doc["manifests"])
+                assert all(
+                    m["size"] == len(by_digest[m["digest"]].manifest.encode())
+                    for m in doc["manifests"]
+                )
     assert indexes >= 5
 
 
 def test_organization_has_the_promised_shape(org, org_snap):
     s = org_snap
     assert len(org.accounts) >= 2 and len(org.regions) >= 2
-    assert s.repositories.groupby(["account_id", "region"]).ngroups == len(org.accounts) * len(org.regions)
+    assert s.repositories.groupby(["account_id", "region"]).ngroups == len(org.accounts) * len(
+        org.regions
+    )
     assert len(s.repositories) >= 40 and len(s.images) >= 3000
     imgs = s.images
     # sizes are the layer sums (what real ECR reports), never the config size
@@ -158,15 +171,21 @@ def test_organization_has_the_promised_shape(org, org_snap):
             m, blobs, _ = parse_manifest(i.digest, i.media_type, i.manifest)
             assert i.size_bytes == sum(b["size_bytes"] for b in blobs if b["kind"] == "layer")
     # shared base layers across repositories and accounts
-    usage = s.blobs.merge(imgs[["account_id", "repository", "digest"]], left_on="manifest_digest", right_on="digest")
-    spread = usage.groupby("blob_digest").agg(repos=("repository", "nunique"), accounts=("account_id", "nunique"))
+    usage = s.blobs.merge(
+        imgs[["account_id", "repository", "digest"]], left_on="manifest_digest", right_on="digest"
+    )
+    spread = usage.groupby("blob_digest").agg(
+        repos=("repository", "nunique"), accounts=("account_id", "nunique")
+    )
     assert (spread["repos"] >= 10).sum() >= 2 and spread["accounts"].max() == 2
     # CI churn: a repository with many builds on one day
     per_day = imgs.assign(day=imgs["pushed_at"].dt.floor("D")).groupby(["repository", "day"]).size()
     assert per_day.max() >= 8
     untagged = imgs["tags"].map(len) == 0
     assert 0.1 < untagged.mean() < 0.7
-    assert (imgs["status"] == "ARCHIVED").sum() > 0 and imgs.loc[imgs["status"] == "ARCHIVED", "archived_at"].notna().all()
+    assert (imgs["status"] == "ARCHIVED").sum() > 0 and imgs.loc[
+        imgs["status"] == "ARCHIVED", "archived_at"
+    ].notna().all()
     assert imgs["size_bytes"].max() > 5 * 2**30  # a few huge ML images
     assert len(s.children) > 0 and (s.manifests["kind"] == "index").sum() > 0
     assert imgs["last_pull_at"].notna().any() and imgs["last_pull_at"].isna().any()
@@ -180,7 +199,9 @@ def test_organization_has_the_promised_shape(org, org_snap):
     assert len(rules) == 1
     # pulls: daily, inside the window, positive
     start, end = org.pull_window()
-    assert s.pulls["date"].min() >= pd.Timestamp(start) and s.pulls["date"].max() < pd.Timestamp(end)
+    assert s.pulls["date"].min() >= pd.Timestamp(start) and s.pulls["date"].max() < pd.Timestamp(
+        end
+    )
     assert (s.pulls["pulls"] > 0).all() and s.pulls["repository"].nunique() >= 20
 
 
@@ -189,8 +210,16 @@ def test_replicated_repositories_hold_the_same_images(org):
     rule = config["rules"][0]
     dst = rule["destinations"][0]["region"]
     prefix = rule["repositoryFilters"][0]["filter"]
-    src = {r.name: r for r in org.repositories if (r.account_id, r.region) == (account, region) and r.name.startswith(prefix)}
-    copies = {r.name: r for r in org.repositories if (r.account_id, r.region) == (account, dst) and r.name.startswith(prefix)}
+    src = {
+        r.name: r
+        for r in org.repositories
+        if (r.account_id, r.region) == (account, region) and r.name.startswith(prefix)
+    }
+    copies = {
+        r.name: r
+        for r in org.repositories
+        if (r.account_id, r.region) == (account, dst) and r.name.startswith(prefix)
+    }
     assert src and set(src) <= set(copies)
     for name, r in src.items():
         assert [i.digest for i in r.images] == [i.digest for i in copies[name].images]
@@ -222,7 +251,9 @@ def test_the_clock_moves_pull_counts_only():
     assert [i.digest for i in a.images] == [i.digest for i in b.images]
     assert [r.name for r in a.repositories] == [r.name for r in b.repositories]
     start, end = b.pull_window()
-    assert min(d for r in b.repositories for d in r.pulls) <= start and max(d for r in b.repositories for d in r.pulls) < end + pd.Timedelta(days=1)
+    assert min(d for r in b.repositories for d in r.pulls) <= start and max(
+        d for r in b.repositories for d in r.pulls
+    ) < end + pd.Timedelta(days=1)
 
 
 def test_synthetic_snapshot_pulls_only_repositories_that_hold_images():

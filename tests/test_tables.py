@@ -23,30 +23,52 @@ XSS = "<script>alert(1)</script>"
 
 @pytest.fixture
 def df():
-    return pd.DataFrame({
-        "repository": ["app", "=cmd|' /C calc'!A0", XSS],
-        "tags": [["v1", "latest"], [], ["+1", XSS]],
-        "unique_bytes": [1.5 * 2**30, 1024.0, np.nan],
-        "storage_usd": [0.15, 0.0001, np.nan],
-        "egress_gb": [2.0, np.nan, 0.0],
-        "pulls": [10, 0, 3],
-        "when": pd.to_datetime(["2026-11-01T10:00:00Z", None, "2026-10-01T00:00:00Z"], utc=True),
-    })
+    return pd.DataFrame(
+        {
+            "repository": ["app", "=cmd|' /C calc'!A0", XSS],
+            "tags": [["v1", "latest"], [], ["+1", XSS]],
+            "unique_bytes": [1.5 * 2**30, 1024.0, np.nan],
+            "storage_usd": [0.15, 0.0001, np.nan],
+            "egress_gb": [2.0, np.nan, 0.0],
+            "pulls": [10, 0, 3],
+            "when": pd.to_datetime(
+                ["2026-11-01T10:00:00Z", None, "2026-10-01T00:00:00Z"], utc=True
+            ),
+        }
+    )
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (None, "n/a"), (np.nan, "n/a"), (pd.NA, "n/a"), (0, "$0.00"), (1234.567, "$1,234.57"),
-    (0.0001, "$0.0001"), (-0.0001, "-$0.0001"), (-2.5, "-$2.50"), (0.00003, "<$0.0001"),
-    (-0.00003, ">-$0.0001"), (0.004, "$0.0040"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, "n/a"),
+        (np.nan, "n/a"),
+        (pd.NA, "n/a"),
+        (0, "$0.00"),
+        (1234.567, "$1,234.57"),
+        (0.0001, "$0.0001"),
+        (-0.0001, "-$0.0001"),
+        (-2.5, "-$2.50"),
+        (0.00003, "<$0.0001"),
+        (-0.00003, ">-$0.0001"),
+        (0.004, "$0.0040"),
+    ],
+)
 def test_format_usd(value, text):
     assert format_usd(value) == text
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (None, "n/a"), (0, "0 B"), (1023, "1,023 B"), (2**20, "1.00 MB"), (1.5 * 2**30, "1.50 GB"),
-    (2**40, "1.00 TB"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, "n/a"),
+        (0, "0 B"),
+        (1023, "1,023 B"),
+        (2**20, "1.00 MB"),
+        (1.5 * 2**30, "1.50 GB"),
+        (2**40, "1.00 TB"),
+    ],
+)
 def test_format_bytes_binary_units(value, text):
     assert format_bytes(value) == text
 

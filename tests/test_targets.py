@@ -38,9 +38,11 @@ def test_all_regions_come_from_botocore_partition_data():
 
 @pytest.mark.parametrize(
     ("arn", "account"),
-    [("arn:aws:iam::111111111111:role/reader", "111111111111"),
-     ("arn:aws:iam::222222222222:role/path/to/ecrcost-Reader", "222222222222"),
-     ("arn:aws-cn:iam::333333333333:role/r", "333333333333")],
+    [
+        ("arn:aws:iam::111111111111:role/reader", "111111111111"),
+        ("arn:aws:iam::222222222222:role/path/to/ecrcost-Reader", "222222222222"),
+        ("arn:aws-cn:iam::333333333333:role/r", "333333333333"),
+    ],
 )
 def test_valid_role_arns(arn, account):
     assert parse_role_arn(arn) == account
@@ -48,8 +50,13 @@ def test_valid_role_arns(arn, account):
 
 @pytest.mark.parametrize(
     "arn",
-    ["reader", "arn:aws:iam::12345:role/x", "arn:aws:iam::111111111111:user/x",
-     "arn:aws:sts::111111111111:assumed-role/x/y", "arn:aws:iam::111111111111:role/"],
+    [
+        "reader",
+        "arn:aws:iam::12345:role/x",
+        "arn:aws:iam::111111111111:user/x",
+        "arn:aws:sts::111111111111:assumed-role/x/y",
+        "arn:aws:iam::111111111111:role/",
+    ],
 )
 def test_invalid_role_arns(arn):
     with pytest.raises(TargetError, match="invalid IAM role ARN"):
@@ -58,20 +65,29 @@ def test_invalid_role_arns(arn):
 
 def test_own_account_by_default(moto_aws):
     assert resolve_targets(regions=["us-east-1", "eu-west-1"]) == [
-        Target("123456789012", "us-east-1"), Target("123456789012", "eu-west-1")]
+        Target("123456789012", "us-east-1"),
+        Target("123456789012", "eu-west-1"),
+    ]
 
 
 def test_role_arns_give_exactly_their_accounts_without_network(aws_env):
     roles = ["arn:aws:iam::111111111111:role/r", "arn:aws:iam::222222222222:role/r"]
     targets = resolve_targets(regions=["us-east-1"], role_arns=roles)
-    assert targets == [Target("111111111111", "us-east-1", roles[0]), Target("222222222222", "us-east-1", roles[1])]
+    assert targets == [
+        Target("111111111111", "us-east-1", roles[0]),
+        Target("222222222222", "us-east-1", roles[1]),
+    ]
 
 
 def test_org_role_lists_active_accounts(moto_aws):
     org = boto3.client("organizations", region_name="us-east-1")
     org.create_organization(FeatureSet="ALL")
-    created = [org.create_account(Email=f"a{i}@example.com", AccountName=f"a{i}")["CreateAccountStatus"]["AccountId"]
-               for i in range(3)]
+    created = [
+        org.create_account(Email=f"a{i}@example.com", AccountName=f"a{i}")["CreateAccountStatus"][
+            "AccountId"
+        ]
+        for i in range(3)
+    ]
     targets = resolve_targets(regions=["us-east-1"], org_role="ReadOnlyECR")
     accounts = {t.account_id for t in targets}
     assert set(created) <= accounts and "123456789012" in accounts and len(accounts) == 4
@@ -81,7 +97,9 @@ def test_org_role_lists_active_accounts(moto_aws):
 
 def test_role_arn_and_org_role_are_exclusive(aws_env):
     with pytest.raises(TargetError, match="cannot be combined"):
-        resolve_targets(regions=["us-east-1"], role_arns=["arn:aws:iam::111111111111:role/r"], org_role="x")
+        resolve_targets(
+            regions=["us-east-1"], role_arns=["arn:aws:iam::111111111111:role/r"], org_role="x"
+        )
 
 
 def test_bad_role_arn_fails_before_regions_or_network(aws_env):
@@ -97,11 +115,15 @@ def test_org_role_without_an_organization_is_a_clear_error(moto_aws):
     session = boto3.Session()
 
     def not_in_use(model, **kw):  # what real AWS answers outside an organization
-        raise ClientError({"Error": {"Code": "AWSOrganizationsNotInUseException", "Message": "not in an org"}},
-                          model.name)
+        raise ClientError(
+            {"Error": {"Code": "AWSOrganizationsNotInUseException", "Message": "not in an org"}},
+            model.name,
+        )
 
     session.events.register("before-call.organizations.ListAccounts", not_in_use)
-    with pytest.raises(AwsError, match="--org-role: cannot list the organization's accounts.*NotInUse"):
+    with pytest.raises(
+        AwsError, match="--org-role: cannot list the organization's accounts.*NotInUse"
+    ):
         resolve_targets(regions=["us-east-1"], org_role="ReadOnlyECR", session=session)
     with pytest.raises(TargetError, match="no ACTIVE accounts"):  # moto: an empty list
         resolve_targets(regions=["us-east-1"], org_role="ReadOnlyECR")

@@ -64,7 +64,8 @@ def test_beyond_a_closed_last_tier():
 def test_describe():
     assert describe_ladder([(0, math.inf, 0.1)], "GB-Mo") == "$0.10/GB-Mo"
     assert describe_ladder(LADDER[:2] + [(51200, math.inf, 0.07)]) == (
-        "$0.09/GB to 10,240 GB; then $0.085/GB to 51,200 GB; then $0.07/GB")
+        "$0.09/GB to 10,240 GB; then $0.085/GB to 51,200 GB; then $0.07/GB"
+    )
 
 
 quantities = st.floats(min_value=0, max_value=1e7, allow_nan=False, allow_infinity=False)
@@ -81,8 +82,12 @@ def test_parts_add_up_and_are_never_negative(q):
     s = split_tiers(q, LADDER)
     assert math.isclose(sum(s.quantities), q, rel_tol=1e-12, abs_tol=1e-9)
     assert all(p >= 0 for p in s.quantities) and all(c >= 0 for c in s.costs)
-    assert math.isclose(s.cost, sum(p * r for p, (_, _, r) in zip(s.quantities, LADDER, strict=True)),
-                        rel_tol=1e-12, abs_tol=1e-9)
+    assert math.isclose(
+        s.cost,
+        sum(p * r for p, (_, _, r) in zip(s.quantities, LADDER, strict=True)),
+        rel_tol=1e-12,
+        abs_tol=1e-9,
+    )
 
 
 @given(quantities, quantities)

@@ -48,13 +48,15 @@ def test_contract_example(tmp_path):
 
 
 def test_first_matching_rule_wins_and_cache_hit_is_inherited():
-    t = TrafficProfile.from_dict({
-        "default": {"same_region": 1, "cross_region": 0, "internet": 0, "layer_cache_hit": 0.5},
-        "rule": [
-            {"repositories": "a*", "same_region": 0, "cross_region": 0, "internet": 1},
-            {"repositories": "ab*", "same_region": 0, "cross_region": 1, "internet": 0},
-        ],
-    })
+    t = TrafficProfile.from_dict(
+        {
+            "default": {"same_region": 1, "cross_region": 0, "internet": 0, "layer_cache_hit": 0.5},
+            "rule": [
+                {"repositories": "a*", "same_region": 0, "cross_region": 0, "internet": 1},
+                {"repositories": "ab*", "same_region": 0, "cross_region": 1, "internet": 0},
+            ],
+        }
+    )
     s, _ = t.shares_for("abc")
     assert s.internet == 1 and s.layer_cache_hit == 0.5
 
@@ -68,18 +70,39 @@ def test_shares_within_tolerance(tmp_path):
     ("text", "message"),
     [
         ("[default\nsame_region = 1", "not valid TOML: .*line 1"),
-        ("[default]\nsame_region = 0.8\ncross_region = 0.1\ninternet = 0.05\n",
-         r"\[default\] \(line 1\): same_region \+ cross_region \+ internet = 0.95, not 1"),
-        ("[default]\nsame_region = 1\ncross_region = 0\ninternet = 0\negress = 1\n",
-         r"\[default\] \(line 1\): unknown key\(s\) egress"),
+        (
+            "[default]\nsame_region = 0.8\ncross_region = 0.1\ninternet = 0.05\n",
+            r"\[default\] \(line 1\): same_region \+ cross_region \+ internet = 0.95, not 1",
+        ),
+        (
+            "[default]\nsame_region = 1\ncross_region = 0\ninternet = 0\negress = 1\n",
+            r"\[default\] \(line 1\): unknown key\(s\) egress",
+        ),
         ("[defaults]\nsame_region = 1\n", r"unknown top-level key\(s\) defaults"),
-        ("[[rule]]\nrepositories = 'x'\nsame_region = 1\ncross_region = 0\ninternet = 0\n", r"missing \[default\]"),
-        ("[default]\nsame_region = 1\ncross_region = 0\n", r"\[default\] \(line 1\): missing internet"),
-        ("[default]\nsame_region = 1.5\ncross_region = -0.5\ninternet = 0\n", "same_region = 1.5 is outside"),
-        ("[default]\nsame_region = true\ncross_region = 0\ninternet = 0\n", "same_region must be a number"),
-        ("[default]\nsame_region = '1'\ncross_region = 0\ninternet = 0\n", "same_region must be a number"),
-        ("[default]\nsame_region = 1\ncross_region = 0\ninternet = 0\nlayer_cache_hit = 1\n",
-         r"layer_cache_hit = 1 must be in \[0, 1\)"),
+        (
+            "[[rule]]\nrepositories = 'x'\nsame_region = 1\ncross_region = 0\ninternet = 0\n",
+            r"missing \[default\]",
+        ),
+        (
+            "[default]\nsame_region = 1\ncross_region = 0\n",
+            r"\[default\] \(line 1\): missing internet",
+        ),
+        (
+            "[default]\nsame_region = 1.5\ncross_region = -0.5\ninternet = 0\n",
+            "same_region = 1.5 is outside",
+        ),
+        (
+            "[default]\nsame_region = true\ncross_region = 0\ninternet = 0\n",
+            "same_region must be a number",
+        ),
+        (
+            "[default]\nsame_region = '1'\ncross_region = 0\ninternet = 0\n",
+            "same_region must be a number",
+        ),
+        (
+            "[default]\nsame_region = 1\ncross_region = 0\ninternet = 0\nlayer_cache_hit = 1\n",
+            r"layer_cache_hit = 1 must be in \[0, 1\)",
+        ),
     ],
 )
 def test_bad_profiles_name_file_and_table(tmp_path, text, message):
@@ -112,8 +135,13 @@ def test_bad_rules_name_the_rule_and_line(tmp_path, rule, message):
 
 
 def test_rule_shares_validated_with_rule_location(tmp_path):
-    text = OK_DEFAULT + "[[rule]]\nrepositories='a'\nsame_region=0.5\ncross_region=0\ninternet=0\nfoo=1\n"
-    with pytest.raises(TrafficProfileError, match=r"\[\[rule\]\] #1 \(line 6\): unknown key\(s\) foo"):
+    text = (
+        OK_DEFAULT
+        + "[[rule]]\nrepositories='a'\nsame_region=0.5\ncross_region=0\ninternet=0\nfoo=1\n"
+    )
+    with pytest.raises(
+        TrafficProfileError, match=r"\[\[rule\]\] #1 \(line 6\): unknown key\(s\) foo"
+    ):
         load_traffic(write(tmp_path, text))
 
 

@@ -86,14 +86,17 @@ def collect(
         raise InputError(f"--pull-days must be between 0 and {MAX_PULL_DAYS}, not {pull_days}")
     started = datetime.now(UTC)
     aws = Aws(profile=profile, session=session, endpoint_url=endpoint_url, workers=workers)
-    targets = resolve_targets(regions=regions, all_regions=all_regions, role_arns=role_arns,
-                              org_role=org_role, aws=aws)
+    targets = resolve_targets(
+        regions=regions, all_regions=all_regions, role_arns=role_arns, org_role=org_role, aws=aws
+    )
     aws.check_credentials()
     cache_path = (cache_dir or default_cache_dir()) if (use_cache and manifests) else None
     try:
         cache = ManifestCache(cache_path)
     except (OSError, sqlite3.Error) as e:
-        raise InputError(f"--cache {cache_path}: cannot use it as the manifest cache ({e})") from None
+        raise InputError(
+            f"--cache {cache_path}: cannot use it as the manifest cache ({e})"
+        ) from None
     run = _Run(aws, cache, manifests=manifests, pull_days=pull_days, now=started)
     try:
         _schedule([run.target_task(t) for t in targets], workers, progress)
@@ -178,7 +181,9 @@ class _Run:
     repositories: list[dict[str, Any]] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)
     pulls: list[dict[str, Any]] = field(default_factory=list)
-    parsed: dict[str, tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = field(default_factory=dict)
+    parsed: dict[str, tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = field(
+        default_factory=dict
+    )
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def tables(self) -> dict[str, list[dict[str, Any]]]:
@@ -205,10 +210,13 @@ class _Run:
 
     def _note(self, t: Target, repository: str | None, note: str) -> None:
         with self.lock:
-            self.targets[(t.account_id, t.region)]["notes"].append({"repository": repository, "note": note})
+            self.targets[(t.account_id, t.region)]["notes"].append(
+                {"repository": repository, "note": note}
+            )
 
-    def _guard(self, t: Target, what: str, fn: Callable[[], list[_Task]],
-               repository: str | None = None) -> list[_Task]:
+    def _guard(
+        self, t: Target, what: str, fn: Callable[[], list[_Task]], repository: str | None = None
+    ) -> list[_Task]:
         """Run `fn`, turning any failure but a fatal one into an error of target `t`."""
         try:
             return fn()
@@ -226,8 +234,13 @@ class _Run:
     # -- tasks --
     def target_task(self, t: Target) -> _Task:
         self.targets[(t.account_id, t.region)] = {
-            "account_id": t.account_id, "region": t.region, "role_arn": t.role_arn,
-            "status": "ok", "error": None, "errors": [], "notes": [],
+            "account_id": t.account_id,
+            "region": t.region,
+            "role_arn": t.role_arn,
+            "status": "ok",
+            "error": None,
+            "errors": [],
+            "notes": [],
         }
 
         def run() -> list[_Task]:
@@ -239,9 +252,15 @@ class _Run:
             except Exception as e:  # noqa: BLE001 -- the whole target failed
                 with self.lock:
                     entry = self.targets[(t.account_id, t.region)]
-                    hint = " (is this region enabled for the account?)" if error_code(e) in NOT_ENABLED else ""
+                    hint = (
+                        " (is this region enabled for the account?)"
+                        if error_code(e) in NOT_ENABLED
+                        else ""
+                    )
                     entry.update(status="failed", error=describe_error(e) + hint)
-                    self.registries[(t.account_id, t.region)] = registry.unknown(t.account_id, t.region)
+                    self.registries[(t.account_id, t.region)] = registry.unknown(
+                        t.account_id, t.region
+                    )
                 return []
             follow = [self.registry_task(t, client)]
             follow += [self.repository_task(t, client, r) for r in repos]
@@ -278,7 +297,10 @@ class _Run:
                 errors.append(describe_error(e))
             images: list[dict[str, Any]] = []
             try:
-                images = [ecr.image_row(t.account_id, t.region, d) for d in ecr.describe_images(client, name)]
+                images = [
+                    ecr.image_row(t.account_id, t.region, d)
+                    for d in ecr.describe_images(client, name)
+                ]
             except ecr.RepositoryGone:
                 raise
             except Exception as e:  # noqa: BLE001
@@ -294,13 +316,23 @@ class _Run:
                 return []
             digests = [i["digest"] for i in images]
             listed = frozenset(digests)
-            return [self.manifest_task(t, client, row, digests[i : i + MANIFEST_CHUNK], listed)
-                    for i in range(0, len(digests), MANIFEST_CHUNK)]
+            return [
+                self.manifest_task(t, client, row, digests[i : i + MANIFEST_CHUNK], listed)
+                for i in range(0, len(digests), MANIFEST_CHUNK)
+            ]
 
-        return _Task(f"{t.account_id} {t.region} {name}", lambda: self._guard(t, "repository", run, name))
+        return _Task(
+            f"{t.account_id} {t.region} {name}", lambda: self._guard(t, "repository", run, name)
+        )
 
-    def manifest_task(self, t: Target, client: Any, row: dict[str, Any], digests: list[str],
-                      listed: frozenset[str]) -> _Task:
+    def manifest_task(
+        self,
+        t: Target,
+        client: Any,
+        row: dict[str, Any],
+        digests: list[str],
+        listed: frozenset[str],
+    ) -> _Task:
         """Manifests of up to MANIFEST_CHUNK images of one repository (so a big repository's
         BatchGetImage calls spread over the workers)."""
         name = row["repository"]
@@ -318,10 +350,14 @@ class _Run:
                 self._problem(t, error, name)
             return []
 
-        return _Task(f"{t.account_id} {t.region} {name} manifests", lambda: self._guard(t, "manifests", run, name))
+        return _Task(
+            f"{t.account_id} {t.region} {name} manifests",
+            lambda: self._guard(t, "manifests", run, name),
+        )
 
     def _drop_repository(self, t: Target, name: str) -> None:
         """Forget a repository found deleted after its rows were recorded."""
+
         def other(r: dict[str, Any]) -> bool:
             return (r["account_id"], r["region"], r["repository"]) != (t.account_id, t.region, name)
 
@@ -332,15 +368,23 @@ class _Run:
     def pulls_task(self, t: Target, names: list[str]) -> _Task:
         def run() -> list[_Task]:
             client = self.aws.client("cloudwatch", t.region, t.role_arn)
-            rows = metrics.collect_pulls(client, t.account_id, t.region, names, self.pull_days, self.now)
+            rows = metrics.collect_pulls(
+                client, t.account_id, t.region, names, self.pull_days, self.now
+            )
             with self.lock:
                 self.pulls += rows
             return []
 
         return _Task(f"{t.account_id} {t.region} pulls", lambda: self._guard(t, "pulls", run))
 
-    def _manifests(self, t: Target, client: Any, repository: str, digests: list[str],
-                   listed: frozenset[str] = frozenset()) -> None:
+    def _manifests(
+        self,
+        t: Target,
+        client: Any,
+        repository: str,
+        digests: list[str],
+        listed: frozenset[str] = frozenset(),
+    ) -> None:
         """Parse the manifests of `digests` and of their index children (cache first, then
         BatchGetImage), into `self.parsed`. Children in `listed` (images of the repository,
         fetched by their own task) are left to that task."""
@@ -351,7 +395,9 @@ class _Run:
             if not pending:
                 return
             docs = self.cache.get_many(pending)
-            fetched, failed = ecr.batch_get_manifests(client, repository, sorted(pending - docs.keys()))
+            fetched, failed = ecr.batch_get_manifests(
+                client, repository, sorted(pending - docs.keys())
+            )
             self.cache.put_many(fetched)
             docs.update(fetched)
             children: set[str] = set()
@@ -364,11 +410,23 @@ class _Run:
                 if why.startswith("ImageNotFound"):
                     missing.append(digest)
                 else:  # e.g. UnsupportedImageType: recorded as an unparsed manifest
-                    results[digest] = ({"digest": digest, "media_type": None, "kind": "unparsed",
-                                        "error": f"BatchGetImage: {why}"}, [], [])
+                    results[digest] = (
+                        {
+                            "digest": digest,
+                            "media_type": None,
+                            "kind": "unparsed",
+                            "error": f"BatchGetImage: {why}",
+                        },
+                        [],
+                        [],
+                    )
             with self.lock:
                 self.parsed.update(results)
             if missing:
-                self._note(t, repository, f"{len(missing)} manifest(s) not found by BatchGetImage "
-                           f"(deleted during collection?): {', '.join(sorted(missing)[:5])}")
+                self._note(
+                    t,
+                    repository,
+                    f"{len(missing)} manifest(s) not found by BatchGetImage "
+                    f"(deleted during collection?): {', '.join(sorted(missing)[:5])}",
+                )
             pending = children - listed

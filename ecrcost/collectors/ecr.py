@@ -78,10 +78,14 @@ def repository_details(client: Any, repo: dict[str, Any]) -> tuple[dict[str, Any
             gone = _gone(e, name)
             if isinstance(gone, RepositoryGone):
                 raise gone from None
-            errors.append(f"{column}: {code}: {e.response.get('Error', {}).get('Message', '')}".rstrip(": "))
+            errors.append(
+                f"{column}: {code}: {e.response.get('Error', {}).get('Message', '')}".rstrip(": ")
+            )
             continue
         if column == "tags":
-            cols["tags"] = json.dumps({t["Key"]: t["Value"] for t in resp.get("tags", [])}, sort_keys=True)
+            cols["tags"] = json.dumps(
+                {t["Key"]: t["Value"] for t in resp.get("tags", [])}, sort_keys=True
+            )
         elif column == "lifecycle_policy":
             cols[column] = resp.get("lifecyclePolicyText")
         else:
@@ -93,8 +97,13 @@ def describe_images(client: Any, repository: str) -> list[dict[str, Any]]:
     """Every image of `repository`, archived ones included (DescribeImages ImageDetail dicts)."""
     out: list[dict[str, Any]] = []
     try:
-        for page in pages(client, "describe_images", repositoryName=repository, maxResults=1000,
-                          filter={"imageStatus": "ANY"}):
+        for page in pages(
+            client,
+            "describe_images",
+            repositoryName=repository,
+            maxResults=1000,
+            filter={"imageStatus": "ANY"},
+        ):
             out += page.get("imageDetails", [])
     except ClientError as e:
         raise _gone(e, repository) from None
@@ -135,9 +144,12 @@ def batch_get_manifests(
     for i in range(0, len(wanted), BATCH):
         batch = wanted[i : i + BATCH]
         try:
-            resp = call(client.batch_get_image, repositoryName=repository,
-                        imageIds=[{"imageDigest": d} for d in batch],
-                        acceptedMediaTypes=ACCEPTED_MEDIA_TYPES)
+            resp = call(
+                client.batch_get_image,
+                repositoryName=repository,
+                imageIds=[{"imageDigest": d} for d in batch],
+                acceptedMediaTypes=ACCEPTED_MEDIA_TYPES,
+            )
         except ClientError as e:
             raise _gone(e, repository) from None
         for img in resp.get("images", []):

@@ -34,7 +34,9 @@ class _Malformed(ValueError):
     pass
 
 
-def parse_manifest(digest: str, media_type: str | None, text: str | bytes) -> tuple[dict[str, Any], Rows, Rows]:
+def parse_manifest(
+    digest: str, media_type: str | None, text: str | bytes
+) -> tuple[dict[str, Any], Rows, Rows]:
     """Parse one manifest document.
 
     `digest`: the manifest's digest ("sha256:..."); `media_type`: the type ECR reported (else the
@@ -64,7 +66,9 @@ def parse_manifest(digest: str, media_type: str | None, text: str | bytes) -> tu
     return _unparsed(digest, mt, f"unsupported manifest media type {mt!r}"), [], []
 
 
-def _row(digest: str, media_type: str | None, kind: str, error: str | None = None) -> dict[str, Any]:
+def _row(
+    digest: str, media_type: str | None, kind: str, error: str | None = None
+) -> dict[str, Any]:
     return {"digest": digest, "media_type": media_type, "kind": kind, "error": error}
 
 
@@ -98,11 +102,27 @@ def _blobs(digest: str, doc: dict[str, Any]) -> Rows:
         raise _Malformed("image manifest without a layers list")
     rows = []
     d, size, mt = _descriptor(doc["config"], "config")
-    rows.append({"manifest_digest": digest, "blob_digest": d, "size_bytes": size, "kind": "config", "media_type": mt})
+    rows.append(
+        {
+            "manifest_digest": digest,
+            "blob_digest": d,
+            "size_bytes": size,
+            "kind": "config",
+            "media_type": mt,
+        }
+    )
     for i, layer in enumerate(layers):
         d, size, mt = _descriptor(layer, f"layers[{i}]")
         if not _foreign(layer):
-            rows.append({"manifest_digest": digest, "blob_digest": d, "size_bytes": size, "kind": "layer", "media_type": mt})
+            rows.append(
+                {
+                    "manifest_digest": digest,
+                    "blob_digest": d,
+                    "size_bytes": size,
+                    "kind": "layer",
+                    "media_type": mt,
+                }
+            )
     return rows
 
 
@@ -113,8 +133,15 @@ def _children(digest: str, doc: dict[str, Any]) -> Rows:
     rows = []
     for i, entry in enumerate(entries):
         d, size, mt = _descriptor(entry, f"manifests[{i}]")
-        rows.append({"index_digest": digest, "child_digest": d, "platform": _platform(entry.get("platform")),
-                     "media_type": mt, "size_bytes": size})
+        rows.append(
+            {
+                "index_digest": digest,
+                "child_digest": d,
+                "platform": _platform(entry.get("platform")),
+                "media_type": mt,
+                "size_bytes": size,
+            }
+        )
     return rows
 
 

@@ -27,8 +27,14 @@ def window(days: int, now: datetime | None = None) -> tuple[datetime, datetime]:
     return end - timedelta(days=days), end
 
 
-def collect_pulls(client: Any, account_id: str, region: str, repositories: Sequence[str],
-                  days: int, now: datetime | None = None) -> list[dict[str, Any]]:
+def collect_pulls(
+    client: Any,
+    account_id: str,
+    region: str,
+    repositories: Sequence[str],
+    days: int,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
     """Rows of the snapshot's `pulls` table (account_id, region, repository, date, pulls)."""
     if days <= 0 or not repositories:
         return []
@@ -52,16 +58,36 @@ def collect_pulls(client: Any, account_id: str, region: str, repositories: Seque
             }
             for j, name in enumerate(chunk)
         ]
-        for page in pages(client, "get_metric_data", token="NextToken", MetricDataQueries=queries,
-                          StartTime=start, EndTime=end, ScanBy="TimestampAscending"):
+        for page in pages(
+            client,
+            "get_metric_data",
+            token="NextToken",
+            MetricDataQueries=queries,
+            StartTime=start,
+            EndTime=end,
+            ScanBy="TimestampAscending",
+        ):
             for result in page.get("MetricDataResults", []):
                 name = chunk[int(result["Id"][1:])]
-                for ts, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
+                for ts, value in zip(
+                    result.get("Timestamps", []), result.get("Values", []), strict=False
+                ):
                     day = pd.Timestamp(ts).tz_convert("UTC").floor("D")
-                    rows.append({"account_id": account_id, "region": region, "repository": name,
-                                 "date": day, "pulls": float(value)})
+                    rows.append(
+                        {
+                            "account_id": account_id,
+                            "region": region,
+                            "repository": name,
+                            "date": day,
+                            "pulls": float(value),
+                        }
+                    )
     if not rows:
         return rows
     # one row per repository-day (a paginated result can split a day's datapoints)
-    df = pd.DataFrame(rows).groupby(["account_id", "region", "repository", "date"], as_index=False)["pulls"].sum()
+    df = (
+        pd.DataFrame(rows)
+        .groupby(["account_id", "region", "repository", "date"], as_index=False)["pulls"]
+        .sum()
+    )
     return df.to_dict("records")

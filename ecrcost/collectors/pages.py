@@ -15,16 +15,28 @@ from botocore.exceptions import ClientError
 
 from ..aws import error_code
 
-THROTTLING_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "RequestLimitExceeded", "SlowDown", "LimitExceededException",
-})
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "LimitExceededException",
+    }
+)
 #: extra attempts per page after botocore's own retries are exhausted
 PAGE_RETRIES = 3
 
 
-def call(fn: Callable[..., dict[str, Any]], retries: int = PAGE_RETRIES,
-         sleep: Callable[[float], None] = time.sleep, **params: Any) -> dict[str, Any]:
+def call(
+    fn: Callable[..., dict[str, Any]],
+    retries: int = PAGE_RETRIES,
+    sleep: Callable[[float], None] = time.sleep,
+    **params: Any,
+) -> dict[str, Any]:
     """`fn(**params)`, retried up to `retries` more times when throttled (2, 4, 8 s, jittered)."""
     for attempt in range(retries + 1):
         try:
@@ -36,8 +48,14 @@ def call(fn: Callable[..., dict[str, Any]], retries: int = PAGE_RETRIES,
     raise AssertionError("unreachable")
 
 
-def pages(client: Any, operation: str, *, token: str = "nextToken",
-          sleep: Callable[[float], None] = time.sleep, **params: Any) -> Iterator[dict[str, Any]]:
+def pages(
+    client: Any,
+    operation: str,
+    *,
+    token: str = "nextToken",
+    sleep: Callable[[float], None] = time.sleep,
+    **params: Any,
+) -> Iterator[dict[str, Any]]:
     """Every page of `client.<operation>(**params)`, following the `token` field (nextToken /
     NextToken). A page that comes back with the token it was asked with would loop forever, so
     it raises RuntimeError instead."""

@@ -32,12 +32,19 @@ def _jsonable(value: Any) -> Any:
 
 def unknown(account_id: str, region: str) -> dict[str, Any]:
     """The `registries` entry of an account-region that could not be read at all."""
-    return {"account_id": account_id, "region": region, "replication_rules": UNKNOWN,
-            "registry_policy": UNKNOWN, "pull_through_cache_rules": UNKNOWN, "blob_mounting": UNKNOWN}
+    return {
+        "account_id": account_id,
+        "region": region,
+        "replication_rules": UNKNOWN,
+        "registry_policy": UNKNOWN,
+        "pull_through_cache_rules": UNKNOWN,
+        "blob_mounting": UNKNOWN,
+    }
 
 
-def collect_registry(client: Any, account_id: str, region: str,
-                     probe: Any = None) -> tuple[dict[str, Any], list[str]]:
+def collect_registry(
+    client: Any, account_id: str, region: str, probe: Any = None
+) -> tuple[dict[str, Any], list[str]]:
     """(a `registries` entry of meta.json, errors worth reporting) for one account-region.
 
     `probe`: the client for the two operations some endpoints lack (pull-through cache rules,

@@ -5,5 +5,13 @@ from .catalog import Catalog, Price, load_catalog
 from .model import costs, egress_usage, line_items
 from .tiers import TierSplit, split_tiers
 
-__all__ = ["Catalog", "Price", "TierSplit", "costs", "egress_usage", "line_items", "load_catalog",
-           "split_tiers"]
+__all__ = [
+    "Catalog",
+    "Price",
+    "TierSplit",
+    "costs",
+    "egress_usage",
+    "line_items",
+    "load_catalog",
+    "split_tiers",
+]

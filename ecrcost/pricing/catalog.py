@@ -42,15 +42,35 @@ from ..errors import PriceCatalogError
 from .tiers import Tier, check_ladder, describe_ladder, usd_text
 
 COLUMNS = [
-    "provider", "service", "region", "dimension", "storage_class", "tier_start_gb", "tier_end_gb",
-    "unit", "usd", "source_url", "source_date", "read_date", "confidence",
+    "provider",
+    "service",
+    "region",
+    "dimension",
+    "storage_class",
+    "tier_start_gb",
+    "tier_end_gb",
+    "unit",
+    "usd",
+    "source_url",
+    "source_date",
+    "read_date",
+    "confidence",
 ]
 OPTIONAL_COLUMNS = ["value", "notes"]
 CONFIDENCE = ("high", "medium", "low")
 FALLBACK_REGION = "*"
 FACT_UNITS = ("rule", "days")  # rows that carry a `value` instead of a price
-_REQUIRED_TEXT = ["provider", "service", "region", "dimension", "unit", "source_url", "source_date",
-                  "read_date", "confidence"]
+_REQUIRED_TEXT = [
+    "provider",
+    "service",
+    "region",
+    "dimension",
+    "unit",
+    "source_url",
+    "source_date",
+    "read_date",
+    "confidence",
+]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SOURCE_DATE = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|undated)$")
 _FILE_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
@@ -105,8 +125,14 @@ class Catalog:
     date: str = ""
     _cache: dict[tuple[Any, ...], Price] = field(default_factory=dict, repr=False)
 
-    def price(self, dimension: str, region: str, storage_class: str = "",
-              service: str | None = None, provider: str = "aws") -> Price:
+    def price(
+        self,
+        dimension: str,
+        region: str,
+        storage_class: str = "",
+        service: str | None = None,
+        provider: str = "aws",
+    ) -> Price:
         """The price of `dimension` in `region` (fallback row "*" when the region has none).
 
         Raises PriceCatalogError when neither the region nor the fallback has the dimension.
@@ -115,8 +141,11 @@ class Catalog:
         if key in self._cache:
             return self._cache[key]
         r = self.rows
-        sel = r[(r["provider"] == provider) & (r["dimension"] == dimension)
-                & (r["storage_class"] == storage_class)]
+        sel = r[
+            (r["provider"] == provider)
+            & (r["dimension"] == dimension)
+            & (r["storage_class"] == storage_class)
+        ]
         if service is not None:
             sel = sel[sel["service"] == service]
         rows = sel[sel["region"] == region]
@@ -143,11 +172,17 @@ class Catalog:
         )
         conf = max(rows["confidence"], key=CONFIDENCE.index)
         price = Price(
-            service=str(rows["service"].iloc[0]), dimension=dimension, region=region,
-            storage_class=storage_class, unit=str(rows["unit"].iloc[0]), tiers=tiers,
+            service=str(rows["service"].iloc[0]),
+            dimension=dimension,
+            region=region,
+            storage_class=storage_class,
+            unit=str(rows["unit"].iloc[0]),
+            tiers=tiers,
             source_url="; ".join(dict.fromkeys(rows["source_url"])),
             source_date="; ".join(dict.fromkeys(rows["source_date"])),
-            read_date="; ".join(dict.fromkeys(rows["read_date"])), confidence=conf, fallback=fallback,
+            read_date="; ".join(dict.fromkeys(rows["read_date"])),
+            confidence=conf,
+            fallback=fallback,
         )
         self._cache[key] = price
         return price
@@ -170,8 +205,13 @@ class Catalog:
             )
         return value
 
-    def allowance(self, dimension: str, region: str = FALLBACK_REGION, service: str | None = None,
-                  provider: str = "aws") -> Price:
+    def allowance(
+        self,
+        dimension: str,
+        region: str = FALLBACK_REGION,
+        service: str | None = None,
+        provider: str = "aws",
+    ) -> Price:
         """A "free tier ..." allowance: the free quantity is ``price.tiers[-1][1]``."""
         return self.price(dimension, region, self._class_of(dimension, provider), service, provider)
 
@@ -182,7 +222,11 @@ class Catalog:
     @property
     def label(self) -> str:
         """How outputs name this catalog: its file path, or "bundled catalog <file>"."""
-        return str(self.path) if self.name != "bundled" else f"bundled catalog {self.path.name if self.path else ''}".strip()
+        return (
+            str(self.path)
+            if self.name != "bundled"
+            else f"bundled catalog {self.path.name if self.path else ''}".strip()
+        )
 
     def show(self, compact: bool = False) -> pd.DataFrame:
         """The catalog rows for ``prices show`` (open tiers: tier_end_gb None).
@@ -192,19 +236,36 @@ class Catalog:
         """
         out = self.rows.copy()
         ends = out["tier_end_gb"]
-        out["tier_end_gb"] = pd.Series([None if math.isinf(e) else e for e in ends], dtype=object, index=out.index)
+        out["tier_end_gb"] = pd.Series(
+            [None if math.isinf(e) else e for e in ends], dtype=object, index=out.index
+        )
         if not compact:
             return out
         fact = out["unit"].isin(FACT_UNITS)
         tier = [
-            "" if f or (s == 0 and math.isinf(e)) else (f"{s:,.10g}+" if math.isinf(e) else f"{s:,.10g}-{e:,.10g}")
+            ""
+            if f or (s == 0 and math.isinf(e))
+            else (f"{s:,.10g}+" if math.isinf(e) else f"{s:,.10g}-{e:,.10g}")
             for f, s, e in zip(fact, out["tier_start_gb"], ends, strict=True)
         ]
-        price = [f"{v} {u}".replace(" rule", "") if f else f"{usd_text(p)}/{u}"
-                 for f, v, u, p in zip(fact, out["value"], out["unit"], out["usd"], strict=True)]
+        price = [
+            f"{v} {u}".replace(" rule", "") if f else f"{usd_text(p)}/{u}"
+            for f, v, u, p in zip(fact, out["value"], out["unit"], out["usd"], strict=True)
+        ]
         return out.assign(tier=tier, price=price)[
-            ["service", "region", "dimension", "storage_class", "tier", "price", "confidence", "source_date",
-             "read_date", "source_url"]]
+            [
+                "service",
+                "region",
+                "dimension",
+                "storage_class",
+                "tier",
+                "price",
+                "confidence",
+                "source_date",
+                "read_date",
+                "source_url",
+            ]
+        ]
 
 
 def bundled_catalog_path() -> Path:
@@ -233,12 +294,16 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
             header = [h.strip() for h in (reader.fieldnames or [])]
             missing = [c for c in COLUMNS if c not in header]
             if missing:
-                raise PriceCatalogError(f"{p}: not a price catalog: missing columns {', '.join(missing)}")
+                raise PriceCatalogError(
+                    f"{p}: not a price catalog: missing columns {', '.join(missing)}"
+                )
             raw = []
             for rec in reader:
                 if None in rec:  # more cells than header columns
                     raise PriceCatalogError(f"{p}, line {reader.line_num}: more cells than columns")
-                raw.append((reader.line_num, {k.strip(): (v or "").strip() for k, v in rec.items()}))
+                raw.append(
+                    (reader.line_num, {k.strip(): (v or "").strip() for k, v in rec.items()})
+                )
     except UnicodeDecodeError as e:
         raise PriceCatalogError(f"{p}: not a UTF-8 CSV file ({e})") from None
     except csv.Error as e:
@@ -249,7 +314,9 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     df = pd.DataFrame(rows)
     _check_ladders(p, df)
     date = _file_date(p) or str(df["read_date"].max())
-    return Catalog(rows=df.drop(columns="line"), path=p, name="bundled" if bundled else p.name, date=date)
+    return Catalog(
+        rows=df.drop(columns="line"), path=p, name="bundled" if bundled else p.name, date=date
+    )
 
 
 def _parse_row(path: Path, line: int, rec: dict[str, Any]) -> dict[str, Any]:
@@ -260,11 +327,15 @@ def _parse_row(path: Path, line: int, rec: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {c: rec.get(c, "") or "" for c in COLUMNS + OPTIONAL_COLUMNS}
     out["line"] = line
     if out["confidence"] not in CONFIDENCE:
-        raise PriceCatalogError(f"{where}: confidence {out['confidence']!r} is not one of {', '.join(CONFIDENCE)}")
+        raise PriceCatalogError(
+            f"{where}: confidence {out['confidence']!r} is not one of {', '.join(CONFIDENCE)}"
+        )
     if not _DATE.match(out["read_date"]):
         raise PriceCatalogError(f"{where}: read_date {out['read_date']!r} is not YYYY-MM-DD")
     if not _SOURCE_DATE.match(out["source_date"]):
-        raise PriceCatalogError(f"{where}: source_date {out['source_date']!r} is not YYYY[-MM[-DD]] or 'undated'")
+        raise PriceCatalogError(
+            f"{where}: source_date {out['source_date']!r} is not YYYY[-MM[-DD]] or 'undated'"
+        )
     if out["unit"] in FACT_UNITS:
         if not out["value"]:
             raise PriceCatalogError(f"{where}: a {out['unit']!r} row needs a value")
@@ -273,13 +344,17 @@ def _parse_row(path: Path, line: int, rec: dict[str, Any]) -> dict[str, Any]:
     out["usd"] = parse_number(where, "usd", out["usd"])
     out["tier_start_gb"] = parse_number(where, "tier_start_gb", out["tier_start_gb"] or "0")
     end = out["tier_end_gb"]
-    out["tier_end_gb"] = math.inf if end in ("", "inf", "Inf") else parse_number(where, "tier_end_gb", end)
+    out["tier_end_gb"] = (
+        math.inf if end in ("", "inf", "Inf") else parse_number(where, "tier_end_gb", end)
+    )
     if out["tier_end_gb"] <= out["tier_start_gb"]:
         raise PriceCatalogError(f"{where}: tier_end_gb must be greater than tier_start_gb")
     return out
 
 
-def parse_number(where: str, column: str, text: str, error: type[Exception] = PriceCatalogError) -> float:
+def parse_number(
+    where: str, column: str, text: str, error: type[Exception] = PriceCatalogError
+) -> float:
     """`text` as a non-negative number, else `error` naming `where` (file and row) and `column`.
 
     Shared by the price catalog and the registry plan files (`error=PlanCatalogError`)."""
@@ -302,7 +377,9 @@ def _check_ladders(path: Path, df: pd.DataFrame) -> None:
             check_ladder(list(zip(g["tier_start_gb"], g["tier_end_gb"], g["usd"], strict=True)))
         except ValueError as e:
             lines = ", ".join(str(x) for x in g["line"])
-            raise PriceCatalogError(f"{path}, lines {lines}: tiers of {'/'.join(k for k in key if k)}: {e}") from None
+            raise PriceCatalogError(
+                f"{path}, lines {lines}: tiers of {'/'.join(k for k in key if k)}: {e}"
+            ) from None
 
 
 def _file_date(p: Path) -> str | None:

@@ -52,7 +52,10 @@ API_SOURCE = "https://api.pricing.{region}.amazonaws.com (GetProducts {service})
 QUERIES: tuple[tuple[str, list[dict[str, str]]], ...] = (
     ("AmazonECR", []),
     ("AWSDataTransfer", [{"Type": "TERM_MATCH", "Field": "transferType", "Value": "AWS Outbound"}]),
-    ("AWSDataTransfer", [{"Type": "TERM_MATCH", "Field": "transferType", "Value": "InterRegion Outbound"}]),
+    (
+        "AWSDataTransfer",
+        [{"Type": "TERM_MATCH", "Field": "transferType", "Value": "InterRegion Outbound"}],
+    ),
 )
 _STORAGE = re.compile(r"(^|-)TimedStorage-ByteHrs$")
 
@@ -68,7 +71,9 @@ class RefreshResult:
     calls: int = 0
 
 
-def price_list(client: Any, service_code: str, filters: list[dict[str, str]]) -> Iterator[tuple[int, Any]]:
+def price_list(
+    client: Any, service_code: str, filters: list[dict[str, str]]
+) -> Iterator[tuple[int, Any]]:
     """Yield (page number, PriceList entry) for one GetProducts query, following NextToken."""
     paginator = client.get_paginator("get_products")
     kwargs: dict[str, Any] = {"ServiceCode": service_code, "FormatVersion": "aws_v1"}
@@ -111,7 +116,11 @@ def parse_product(entry: Any) -> dict[str, Any]:
             dims.append((begin, end, str(d.get("unit", "")), usd, effective))
     if not dims:
         raise ValueError("no price dimensions")
-    return {"attributes": attrs, "publication": str(doc.get("publicationDate") or "")[:10], "dimensions": dims}
+    return {
+        "attributes": attrs,
+        "publication": str(doc.get("publicationDate") or "")[:10],
+        "dimensions": dims,
+    }
 
 
 def classify(service: str, attrs: dict[str, Any]) -> tuple[str, str, str] | None:
@@ -122,8 +131,11 @@ def classify(service: str, attrs: dict[str, Any]) -> tuple[str, str, str] | None
         if not region:
             return None
         if re.search(r"archiv", usage, re.I):
-            return (region, "archive restore", "ARCHIVE") if re.search(r"restor|retriev", usage, re.I) \
+            return (
+                (region, "archive restore", "ARCHIVE")
+                if re.search(r"restor|retriev", usage, re.I)
                 else (region, "storage", "ARCHIVE")
+            )
         if _STORAGE.search(usage):
             return region, "storage", "STANDARD"
         return None
@@ -143,7 +155,9 @@ def refresh_rows(client: Any, region: str = "us-east-1", today: str | None = Non
     """Query the Price List API through `client` and build the refreshed AWS catalog rows."""
     today = today or datetime.now(UTC).date().isoformat()
     result = RefreshResult(rows=pd.DataFrame(columns=COLUMNS + OPTIONAL_COLUMNS))
-    ladders: dict[tuple[str, str, str, str], dict[str, list[tuple[float, float, str, float, str]]]] = {}
+    ladders: dict[
+        tuple[str, str, str, str], dict[str, list[tuple[float, float, str, float, str]]]
+    ] = {}
     pairs: dict[tuple[str, str], list[tuple[float, str, str]]] = {}
     n = 0
     for service, filters in QUERIES:
@@ -160,13 +174,20 @@ def refresh_rows(client: Any, region: str = "us-east-1", today: str | None = Non
             if where is None:
                 continue
             region_code, dimension, cls = where
-            dated = [(b, e, u, usd, eff or product["publication"]) for b, e, u, usd, eff in product["dimensions"]]
+            dated = [
+                (b, e, u, usd, eff or product["publication"])
+                for b, e, u, usd, eff in product["dimensions"]
+            ]
             if dimension == "inter-region transfer":
                 dest = str(product["attributes"].get("toRegionCode", "?"))
-                pairs.setdefault((service, region_code), []).extend((usd, dest, d) for _, _, _, usd, d in dated)
+                pairs.setdefault((service, region_code), []).extend(
+                    (usd, dest, d) for _, _, _, usd, d in dated
+                )
             else:
                 usage = str(product["attributes"].get("usagetype", ""))
-                ladders.setdefault((service, region_code, dimension, cls), {}).setdefault(usage, []).extend(dated)
+                ladders.setdefault((service, region_code, dimension, cls), {}).setdefault(
+                    usage, []
+                ).extend(dated)
             result.used += 1
         result.calls += max(pages, 1)
     result.products = n
@@ -175,18 +196,48 @@ def refresh_rows(client: Any, region: str = "us-east-1", today: str | None = Non
     for (service, region_code, dimension, cls), by_usage in sorted(ladders.items()):
         usage = _preferred(by_usage)
         for other in sorted(set(by_usage) - {usage}):
-            result.problems.append(f"{service} {region_code} {dimension}: several usage types; kept {usage!r}, "
-                                   f"ignored {other!r}")
+            result.problems.append(
+                f"{service} {region_code} {dimension}: several usage types; kept {usage!r}, "
+                f"ignored {other!r}"
+            )
         for b, e, unit, usd, date in sorted(set(by_usage[usage])):
-            rows.append(_row(service, region_code, dimension, cls, b, e, unit, usd, source.format(service=service),
-                             date, today, "Price List API"))
+            rows.append(
+                _row(
+                    service,
+                    region_code,
+                    dimension,
+                    cls,
+                    b,
+                    e,
+                    unit,
+                    usd,
+                    source.format(service=service),
+                    date,
+                    today,
+                    "Price List API",
+                )
+            )
     for (service, region_code), rates in sorted(pairs.items()):
         common, _ = Counter(r for r, _, _ in rates).most_common(1)[0]
         lo, hi = min(r for r, _, _ in rates), max(r for r, _, _ in rates)
         date = max(d for _, _, d in rates)
         note = f"most common rate over {len(rates)} destination pairs (range ${lo:g}-${hi:g}); pairs not modelled"
-        rows.append(_row(service, region_code, "inter-region transfer", "", 0, float("inf"), "GB", common,
-                         source.format(service=service), date, today, note))
+        rows.append(
+            _row(
+                service,
+                region_code,
+                "inter-region transfer",
+                "",
+                0,
+                float("inf"),
+                "GB",
+                common,
+                source.format(service=service),
+                date,
+                today,
+                note,
+            )
+        )
     result.rows = pd.DataFrame(rows, columns=COLUMNS + OPTIONAL_COLUMNS)
     return result
 
@@ -197,12 +248,35 @@ def _preferred(by_usage: dict[str, Any]) -> str:
     return sorted(plain or by_usage, key=len)[0]
 
 
-def _row(service: str, region: str, dimension: str, cls: str, begin: float, end: float, unit: str, usd: float,
-         source: str, date: str, today: str, notes: str) -> dict[str, Any]:
+def _row(
+    service: str,
+    region: str,
+    dimension: str,
+    cls: str,
+    begin: float,
+    end: float,
+    unit: str,
+    usd: float,
+    source: str,
+    date: str,
+    today: str,
+    notes: str,
+) -> dict[str, Any]:
     return {
-        "provider": "aws", "service": service, "region": region, "dimension": dimension, "storage_class": cls,
-        "tier_start_gb": begin, "tier_end_gb": end, "unit": unit or "GB", "usd": usd, "value": "",
-        "source_url": source, "source_date": date or "undated", "read_date": today, "confidence": "high",
+        "provider": "aws",
+        "service": service,
+        "region": region,
+        "dimension": dimension,
+        "storage_class": cls,
+        "tier_start_gb": begin,
+        "tier_end_gb": end,
+        "unit": unit or "GB",
+        "usd": usd,
+        "value": "",
+        "source_url": source,
+        "source_date": date or "undated",
+        "read_date": today,
+        "confidence": "high",
         "notes": notes,
     }
 
@@ -211,7 +285,9 @@ def merge(base: Catalog, fresh: pd.DataFrame) -> pd.DataFrame:
     """`base`'s rows with every ladder present in `fresh` replaced by the fresh rows."""
     key = ["provider", "service", "region", "dimension", "storage_class"]
     replaced = set(map(tuple, fresh[key].astype(str).to_numpy().tolist()))
-    keep = base.rows[[tuple(r) not in replaced for r in base.rows[key].astype(str).to_numpy().tolist()]]
+    keep = base.rows[
+        [tuple(r) not in replaced for r in base.rows[key].astype(str).to_numpy().tolist()]
+    ]
     out = pd.concat([keep, fresh], ignore_index=True)
     return out.sort_values(key + ["tier_start_gb"], kind="stable").reset_index(drop=True)
 
@@ -223,7 +299,8 @@ def write_catalog(rows: pd.DataFrame, path: str | Path, force: bool = False) -> 
         out[c] = out[c].map(_num_text)
     with atomic_file(path, force) as tmp:
         out[COLUMNS[:9] + ["value"] + COLUMNS[9:] + ["notes"]].to_csv(
-            tmp, index=False, lineterminator="\n", encoding="utf-8")
+            tmp, index=False, lineterminator="\n", encoding="utf-8"
+        )
     return Path(path)
 
 
@@ -233,8 +310,14 @@ def _num_text(v: Any) -> str:
     return f"{float(v):.10g}"
 
 
-def refresh(client: Any, out: str | Path, base: Catalog | None = None, region: str = "us-east-1",
-            force: bool = False, today: str | None = None) -> tuple[Path, RefreshResult]:
+def refresh(
+    client: Any,
+    out: str | Path,
+    base: Catalog | None = None,
+    region: str = "us-east-1",
+    force: bool = False,
+    today: str | None = None,
+) -> tuple[Path, RefreshResult]:
     """Refresh the AWS prices through `client` (a boto3 ``pricing`` client) into a new catalog file.
 
     The file is validated by loading it back (`load_catalog`) before this returns. Raises AwsError
@@ -246,10 +329,11 @@ def refresh(client: Any, out: str | Path, base: Catalog | None = None, region: s
         raise AwsError(f"Price List API ({region}): {describe_error(e)}") from None
     if result.used == 0:
         detail = f"; skipped: {'; '.join(result.problems[:3])}" if result.problems else ""
-        raise AwsError(f"the Price List API returned no usable ECR or data-transfer price ({result.products} "
-                       f"products){detail}")
+        raise AwsError(
+            f"the Price List API returned no usable ECR or data-transfer price ({result.products} "
+            f"products){detail}"
+        )
     rows = merge(base or load_catalog(), result.rows)
     path = write_catalog(rows, out, force=force)
     load_catalog(path)  # the new file must pass the same validation as any user catalog
     return path, result
-

@@ -78,7 +78,9 @@ def check_ladder(tiers: Sequence[Tier]) -> None:
     expected = 0.0
     for start, end, rate in tiers:
         if float(start) != expected:
-            raise ValueError(f"tier starting at {start:g} should start at {expected:g} (gap or overlap)")
+            raise ValueError(
+                f"tier starting at {start:g} should start at {expected:g} (gap or overlap)"
+            )
         if not float(end) > float(start):
             raise ValueError(f"tier {start:g}-{end:g} is empty or reversed")
         if not float(rate) >= 0:

@@ -20,6 +20,15 @@ from .price import price_plans
 from .workload import DEFAULT_USERS, Workload, workload
 
 __all__ = [
-    "COMPARE_COLUMNS", "DEFAULT_USERS", "REGISTRIES", "Workload", "cheapest", "compare", "dimensions",
-    "load_dimensions", "load_plans", "price_plans", "workload",
+    "COMPARE_COLUMNS",
+    "DEFAULT_USERS",
+    "REGISTRIES",
+    "Workload",
+    "cheapest",
+    "compare",
+    "dimensions",
+    "load_dimensions",
+    "load_plans",
+    "price_plans",
+    "workload",
 ]

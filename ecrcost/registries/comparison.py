@@ -25,13 +25,31 @@ from .workload import Workload, workload
 #: but uncharged rates would add), storage_gb / transfer_gb (the quantities priced), confidence
 #: (high/medium/low: the weakest price behind the figure).
 COMPARE_COLUMNS = [
-    "registry", "plan", "monthly_usd", "storage_usd", "transfer_usd", "base_usd", "fits", "cheapest",
-    "fit_reason", "unbilled_usd", "storage_gb", "transfer_gb", "confidence", "notes", "price_date",
+    "registry",
+    "plan",
+    "monthly_usd",
+    "storage_usd",
+    "transfer_usd",
+    "base_usd",
+    "fits",
+    "cheapest",
+    "fit_reason",
+    "unbilled_usd",
+    "storage_gb",
+    "transfer_gb",
+    "confidence",
+    "notes",
+    "price_date",
 ]
 
 
-def compare(snapshot: Snapshot | str | os.PathLike[str], traffic: Any = None, users: int | None = None,
-            prices: Any = None, plans: pd.DataFrame | str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def compare(
+    snapshot: Snapshot | str | os.PathLike[str],
+    traffic: Any = None,
+    users: int | None = None,
+    prices: Any = None,
+    plans: pd.DataFrame | str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
     """Price the snapshot's workload on every plan of every registry (one row per plan).
 
     `snapshot`: a Snapshot or its directory. `traffic`: a traffic profile or its TOML path (without
@@ -51,22 +69,28 @@ def compare(snapshot: Snapshot | str | os.PathLike[str], traffic: Any = None, us
     priced = price_plans(plan_rows[plan_rows["registry"] != "ecr"], w)
     ecr, method = ecr_row(snap, w, profile, prices)
     # ECR is always there (from the cost model, whatever the plan file holds), first
-    priced = pd.concat([pd.DataFrame([{"registry": "ecr", "plan": "private", **ecr}]), priced], ignore_index=True)
+    priced = pd.concat(
+        [pd.DataFrame([{"registry": "ecr", "plan": "private", **ecr}]), priced], ignore_index=True
+    )
     out = cheapest(priced)
     out.attrs["workload"] = w.to_dict()
     out.attrs["method"] = method
     return out
 
 
-def ecr_row(snap: Snapshot, w: Workload, traffic: Any, prices: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def ecr_row(
+    snap: Snapshot, w: Workload, traffic: Any, prices: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ECR (private) figures from `ecrcost.costs(snapshot, by="total")` and its line items."""
     from ..pricing.model import cost_breakdown
 
     total, items = cost_breakdown(snap, by="total", traffic=traffic, prices=prices)
     method = dict(total.attrs.get("method", {}))
     confidence = weakest(items["confidence"].dropna())
-    replication = {k: float(items.loc[items["item"] == f"replication {k}", "usd"].sum(skipna=False))
-                   for k in ("storage", "transfer")}
+    replication = {
+        k: float(items.loc[items["item"] == f"replication {k}", "usd"].sum(skipna=False))
+        for k in ("storage", "transfer")
+    }
     if len(total):
         t = total.iloc[0]
         # replication (destination storage, inter-region transfer) joins storage and transfer
@@ -77,19 +101,33 @@ def ecr_row(snap: Snapshot, w: Workload, traffic: Any, prices: Any) -> tuple[dic
     else:  # a snapshot without repositories stores nothing; transfer still needs a profile
         storage, transfer, flags = 0.0, (0.0 if traffic is not None else math.nan), []
         monthly = storage + transfer
-    notes = [f"storage on stored GB (deduplicated per repository): {w.stored_gb:,.2f} GB at the ECR catalog price"]
+    notes = [
+        f"storage on stored GB (deduplicated per repository): {w.stored_gb:,.2f} GB at the ECR catalog price"
+    ]
     if replication["storage"] or replication["transfer"]:
-        notes.append(f"includes replication: ${replication['storage']:,.2f} destination storage, "
-                     f"${replication['transfer']:,.2f} inter-region transfer")
+        notes.append(
+            f"includes replication: ${replication['storage']:,.2f} destination storage, "
+            f"${replication['transfer']:,.2f} inter-region transfer"
+        )
     if traffic is None and not any("egress" in f for f in flags):
-        notes.append("egress cost unknown without a traffic profile (--traffic); same-region pulls are free, "
-                     "cross-region and internet pulls at the source region's internet rates")
+        notes.append(
+            "egress cost unknown without a traffic profile (--traffic); same-region pulls are free, "
+            "cross-region and internet pulls at the source region's internet rates"
+        )
     notes += flags
     row = {
-        "monthly_usd": monthly, "storage_usd": storage, "transfer_usd": transfer, "base_usd": 0.0,
-        "fits": True, "fit_reason": "", "unbilled_usd": 0.0, "storage_gb": w.stored_gb,
-        "transfer_gb": w.cross_region_gb + w.internet_gb, "confidence": confidence,
-        "notes": "; ".join(notes), "price_date": str(method.get("catalog_date") or ""),
+        "monthly_usd": monthly,
+        "storage_usd": storage,
+        "transfer_usd": transfer,
+        "base_usd": 0.0,
+        "fits": True,
+        "fit_reason": "",
+        "unbilled_usd": 0.0,
+        "storage_gb": w.stored_gb,
+        "transfer_gb": w.cross_region_gb + w.internet_gb,
+        "confidence": confidence,
+        "notes": "; ".join(notes),
+        "price_date": str(method.get("catalog_date") or ""),
     }
     return row, method
 
@@ -105,7 +143,10 @@ def cheapest(priced: pd.DataFrame) -> pd.DataFrame:
     for _, g in out[out["fits"].astype(bool)].groupby("registry", sort=False):
         for key, note in (
             (g["monthly_usd"], None),
-            (g["base_usd"] + g["storage_usd"], "cheapest judged on plan fee + storage (transfer unknown)"),
+            (
+                g["base_usd"] + g["storage_usd"],
+                "cheapest judged on plan fee + storage (transfer unknown)",
+            ),
             (g["base_usd"], "cheapest judged on the plan fee alone (storage and transfer unknown)"),
         ):
             if key.notna().all():
@@ -116,8 +157,15 @@ def cheapest(priced: pd.DataFrame) -> pd.DataFrame:
                 break
     out["fits"] = out["fits"].astype(bool)
     out["cheapest"] = out["cheapest"].astype(bool)
-    for col in ("monthly_usd", "storage_usd", "transfer_usd", "base_usd", "unbilled_usd", "storage_gb",
-                "transfer_gb"):
+    for col in (
+        "monthly_usd",
+        "storage_usd",
+        "transfer_usd",
+        "base_usd",
+        "unbilled_usd",
+        "storage_gb",
+        "transfer_gb",
+    ):
         out[col] = out[col].astype(float)
     return out[[c for c in COMPARE_COLUMNS if c in out.columns or c == "cheapest"]]
 
@@ -136,5 +184,3 @@ def cheapest_per_registry(compare_df: pd.DataFrame) -> pd.DataFrame:
             r["plan"] = "(none fits)"
             rows.append(r)
     return pd.DataFrame(rows).reset_index(drop=True)
-
-

@@ -15,17 +15,38 @@ from ..errors import PlanCatalogError
 from .plans import CONFIDENCE, REGISTRIES, weakest
 
 DIMENSIONS = ("name", "workflow", "auth", "availability", "pricing")
-COLUMNS = ("registry", "dimension", "aspect", "value", "source_url", "source_date", "read_date", "confidence")
+COLUMNS = (
+    "registry",
+    "dimension",
+    "aspect",
+    "value",
+    "source_url",
+    "source_date",
+    "read_date",
+    "confidence",
+)
 #: dimensions() columns
 DIMENSION_COLUMNS = [
-    "registry", "name", "workflow", "authentication", "availability", "pricing", "monthly_usd",
-    "cheapest_plan", "confidence", "sources",
+    "registry",
+    "name",
+    "workflow",
+    "authentication",
+    "availability",
+    "pricing",
+    "monthly_usd",
+    "cheapest_plan",
+    "confidence",
+    "sources",
 ]
 
 
 def load_dimensions(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Read the dimension file (the bundled one by default); `PlanCatalogError` names file and row."""
-    file = Path(path) if path else Path(str(resources.files("ecrcost") / "data" / "registry_dimensions.csv"))
+    file = (
+        Path(path)
+        if path
+        else Path(str(resources.files("ecrcost") / "data" / "registry_dimensions.csv"))
+    )
     try:
         df = pd.read_csv(file, dtype=str, keep_default_na=False)
     except (FileNotFoundError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
@@ -39,11 +60,15 @@ def load_dimensions(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
         if r["dimension"] not in DIMENSIONS:
             raise PlanCatalogError(f"{file}: row {i}: unknown dimension {r['dimension']!r}")
         if r["confidence"] not in CONFIDENCE or not r["source_url"] or not r["value"]:
-            raise PlanCatalogError(f"{file}: row {i}: needs a value, a source_url and confidence high/medium/low")
+            raise PlanCatalogError(
+                f"{file}: row {i}: needs a value, a source_url and confidence high/medium/low"
+            )
     return df[list(COLUMNS)]
 
 
-def dimensions(compare_df: pd.DataFrame | None = None, path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def dimensions(
+    compare_df: pd.DataFrame | None = None, path: str | os.PathLike[str] | None = None
+) -> pd.DataFrame:
     """One row per registry (REGISTRIES order): DIMENSION_COLUMNS.
 
     Each dimension cell is "aspect: value; ..." with "[low confidence]" after weakly sourced
@@ -54,7 +79,9 @@ def dimensions(compare_df: pd.DataFrame | None = None, path: str | os.PathLike[s
     from .comparison import cheapest_per_registry
 
     facts = load_dimensions(path)
-    best = cheapest_per_registry(compare_df).set_index("registry") if compare_df is not None else None
+    best = (
+        cheapest_per_registry(compare_df).set_index("registry") if compare_df is not None else None
+    )
     rows = []
     for registry in REGISTRIES:
         f = facts[facts["registry"] == registry]
@@ -63,8 +90,12 @@ def dimensions(compare_df: pd.DataFrame | None = None, path: str | os.PathLike[s
         row: dict[str, object] = {"registry": registry}
         names = f.loc[f["dimension"] == "name", "value"]
         row["name"] = names.iloc[0] if len(names) else registry
-        for dim, col in (("workflow", "workflow"), ("auth", "authentication"), ("availability", "availability"),
-                         ("pricing", "pricing")):
+        for dim, col in (
+            ("workflow", "workflow"),
+            ("auth", "authentication"),
+            ("availability", "availability"),
+            ("pricing", "pricing"),
+        ):
             d = f[f["dimension"] == dim]
             row[col] = "; ".join(
                 f"{a}: {v}{' [low confidence]' if c == 'low' else ''}"
@@ -74,7 +105,9 @@ def dimensions(compare_df: pd.DataFrame | None = None, path: str | os.PathLike[s
         if best is not None and registry in best.index:
             b = best.loc[registry]
             row["monthly_usd"], row["cheapest_plan"] = b["monthly_usd"], b["plan"]
-            cost = "n/a (unknown)" if pd.isna(b["monthly_usd"]) else f"${b['monthly_usd']:,.2f}/month"
+            cost = (
+                "n/a (unknown)" if pd.isna(b["monthly_usd"]) else f"${b['monthly_usd']:,.2f}/month"
+            )
             row["pricing"] = f"{row['pricing']}; this workload: {cost} on {b['plan']}"
         row["confidence"] = weakest(f["confidence"])
         row["sources"] = sorted(set(f["source_url"]))

@@ -42,20 +42,51 @@ import pandas as pd
 from ..errors import PlanCatalogError
 from ..pricing.catalog import parse_number
 
-REGISTRIES = ("ecr", "ecr-public", "dockerhub", "ghcr", "gar", "acr", "quay", "artifactory", "gitlab")
+REGISTRIES = (
+    "ecr",
+    "ecr-public",
+    "dockerhub",
+    "ghcr",
+    "gar",
+    "acr",
+    "quay",
+    "artifactory",
+    "gitlab",
+)
 ITEMS = ("fee", "storage", "transfer", "consumption", "unbilled", "limit", "fair_use")
 RATE_ITEMS = ("storage", "transfer", "consumption", "unbilled")
 QUANTITIES = (
-    "stored_gb", "stored_gb_global", "largest_repository_gb", "repositories", "users",
-    "pulls_per_month", "pulls_per_hour", "pulled_gb", "internet_gb", "pushed_gb", "consumption_gb",
+    "stored_gb",
+    "stored_gb_global",
+    "largest_repository_gb",
+    "repositories",
+    "users",
+    "pulls_per_month",
+    "pulls_per_hour",
+    "pulled_gb",
+    "internet_gb",
+    "pushed_gb",
+    "consumption_gb",
 )
 FEE_UNITS = ("USD/month", "USD/day", "USD/user-month")
 RATE_UNITS = ("USD/GB-month", "USD/GB-day", "USD/GB")
 CONFIDENCE = ("high", "medium", "low")
 _CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
 COLUMNS = (
-    "registry", "plan", "item", "quantity", "tier_start", "tier_end", "block", "value", "unit",
-    "source_url", "source_date", "read_date", "confidence", "notes",
+    "registry",
+    "plan",
+    "item",
+    "quantity",
+    "tier_start",
+    "tier_end",
+    "block",
+    "value",
+    "unit",
+    "source_url",
+    "source_date",
+    "read_date",
+    "confidence",
+    "notes",
 )
 DAYS_PER_MONTH = 365 / 12  # a month of daily fees (ACR): 30.4167 days
 
@@ -107,7 +138,9 @@ def load_plans(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
 
 
 def _number(file: Path, row: int, col: str, text: str) -> float:
-    return math.nan if text == "" else parse_number(f"{file}: row {row}", col, text, PlanCatalogError)
+    return (
+        math.nan if text == "" else parse_number(f"{file}: row {row}", col, text, PlanCatalogError)
+    )
 
 
 def _check_row(file: Path, r: dict[str, Any]) -> None:

@@ -21,8 +21,20 @@ from .workload import DEFAULT_USERS, Workload
 
 TRANSFER_QUANTITIES = ("pulled_gb", "internet_gb", "consumption_gb")
 PRICED_COLUMNS = [
-    "registry", "plan", "monthly_usd", "storage_usd", "transfer_usd", "base_usd", "fits", "fit_reason",
-    "unbilled_usd", "storage_gb", "transfer_gb", "confidence", "notes", "price_date",
+    "registry",
+    "plan",
+    "monthly_usd",
+    "storage_usd",
+    "transfer_usd",
+    "base_usd",
+    "fits",
+    "fit_reason",
+    "unbilled_usd",
+    "storage_gb",
+    "transfer_gb",
+    "confidence",
+    "notes",
+    "price_date",
 ]
 LABELS = {
     "stored_gb": "stored GB (deduplicated per repository)",
@@ -67,7 +79,9 @@ def ladder_cost(quantity: float, ladder: list[Row]) -> tuple[float, list[bool]]:
         free = all(r == 0 for r in rates)  # an unknown (NaN) rate is not 0
         return (0.0 if free else math.nan), [True] * len(ladder)
     split = split_tiers(max(quantity, 0.0), [(t["tier_start"], t["tier_end"], 0.0) for t in ladder])
-    used = [part > 0 or t["tier_start"] == 0 for part, t in zip(split.quantities, ladder, strict=True)]
+    used = [
+        part > 0 or t["tier_start"] == 0 for part, t in zip(split.quantities, ladder, strict=True)
+    ]
     costs = []
     for part, rate, t in zip(split.quantities, rates, ladder, strict=True):
         if part <= 0:
@@ -112,11 +126,19 @@ def price_plan(rows: list[Row] | pd.DataFrame, w: Workload) -> dict[str, Any]:
             notes.append(f"low confidence: {r['notes']}")
     dates = [r["source_date"] for r in used if r["source_date"]] or [r["read_date"] for r in used]
     return {
-        "registry": rows[0]["registry"], "plan": rows[0]["plan"],
-        "monthly_usd": base + sums["storage"] + sums["transfer"], "storage_usd": sums["storage"],
-        "transfer_usd": sums["transfer"], "base_usd": base, "fits": fits, "fit_reason": "; ".join(reasons),
-        "unbilled_usd": sums["unbilled"], "storage_gb": gb["storage"], "transfer_gb": gb["transfer"],
-        "confidence": weakest(r["confidence"] for r in used), "notes": "; ".join(dict.fromkeys(notes)),
+        "registry": rows[0]["registry"],
+        "plan": rows[0]["plan"],
+        "monthly_usd": base + sums["storage"] + sums["transfer"],
+        "storage_usd": sums["storage"],
+        "transfer_usd": sums["transfer"],
+        "base_usd": base,
+        "fits": fits,
+        "fit_reason": "; ".join(reasons),
+        "unbilled_usd": sums["unbilled"],
+        "storage_gb": gb["storage"],
+        "transfer_gb": gb["transfer"],
+        "confidence": weakest(r["confidence"] for r in used),
+        "notes": "; ".join(dict.fromkeys(notes)),
         "price_date": min(dates),
     }
 
@@ -134,8 +156,9 @@ def _fee(rows: list[Row], w: Workload, notes: list[str], used: list[Row]) -> flo
     return fee["value"] * w.users
 
 
-def _rates(rows: list[Row], w: Workload, notes: list[str],
-           used: list[Row]) -> tuple[dict[str, float], dict[str, float]]:
+def _rates(
+    rows: list[Row], w: Workload, notes: list[str], used: list[Row]
+) -> tuple[dict[str, float], dict[str, float]]:
     """USD per month by bucket (storage, transfer, unbilled) and the GB priced (storage, transfer)."""
     sums = {"storage": 0.0, "transfer": 0.0, "unbilled": 0.0}
     gb = {"storage": math.nan, "transfer": math.nan}
@@ -162,23 +185,31 @@ def _rates(rows: list[Row], w: Workload, notes: list[str],
             notes.append(f"{item} cost unknown {why}: {label} at {text}")
         if item == "consumption":
             _split_consumption(usd, w, sums, gb)
-            notes.append(f"JFrog consumption = stored {w.stored_gb_global:,.2f} GB (each distinct blob once) "
-                         f"+ downloads + uploads, at {text}")
+            notes.append(
+                f"JFrog consumption = stored {w.stored_gb_global:,.2f} GB (each distinct blob once) "
+                f"+ downloads + uploads, at {text}"
+            )
         elif item == "unbilled":
             sums[item] += usd
             if nonzero and usd != 0:
-                notes.append(f"not charged today; if billed: +{_usd(usd)}/month ({label} at {text})")
+                notes.append(
+                    f"not charged today; if billed: +{_usd(usd)}/month ({label} at {text})"
+                )
         else:
             sums[item] += usd
             gb[item] = q if math.isnan(gb[item]) else gb[item]
             if item == "storage" and nonzero:
                 notes.append(f"storage on {label}: {q:,.2f} GB")
             if item == "transfer" and nonzero and qname == "pulled_gb":
-                notes.append("every pulled GB leaves this registry's network (consumers stay where they are)")
+                notes.append(
+                    "every pulled GB leaves this registry's network (consumers stay where they are)"
+                )
     return sums, gb
 
 
-def _limits(rows: list[Row], w: Workload, notes: list[str], used: list[Row]) -> tuple[bool, list[str]]:
+def _limits(
+    rows: list[Row], w: Workload, notes: list[str], used: list[Row]
+) -> tuple[bool, list[str]]:
     """Whether every limit holds, and why not; notes for fair-use inclusions and unknown quantities."""
     fits, reasons = True, []
     for r in rows:
@@ -188,10 +219,16 @@ def _limits(rows: list[Row], w: Workload, notes: list[str], used: list[Row]) -> 
         if r["item"] == "limit":
             used.append(r)
         if math.isnan(q):
-            notes.append(f"{label} unknown: {r['item'].replace('_', ' ')} of {r['value']:,g} {r['unit']} not checked")
+            notes.append(
+                f"{label} unknown: {r['item'].replace('_', ' ')} of {r['value']:,g} {r['unit']} not checked"
+            )
         elif q > r["value"] and r["item"] == "limit":
             fits = False
-            reasons.append(f"{label} {q:,.2f} > {r['value']:,g} ({r['notes'] or 'plan limit'})".replace(".00 >", " >"))
+            reasons.append(
+                f"{label} {q:,.2f} > {r['value']:,g} ({r['notes'] or 'plan limit'})".replace(
+                    ".00 >", " >"
+                )
+            )
         elif q > r["value"]:
             notes.append(f"{label} {q:,.0f} above the included {r['value']:,g}: {r['notes']}")
         elif r["item"] == "fair_use" and r["notes"]:
@@ -199,7 +236,9 @@ def _limits(rows: list[Row], w: Workload, notes: list[str], used: list[Row]) -> 
     return fits, reasons
 
 
-def _split_consumption(usd: float, w: Workload, sums: dict[str, float], gb: dict[str, float]) -> None:
+def _split_consumption(
+    usd: float, w: Workload, sums: dict[str, float], gb: dict[str, float]
+) -> None:
     """Split a consumption charge into storage and transfer in proportion to their GB."""
     transfer_gb = w.pulled_gb + w.pushed_gb
     total = w.stored_gb_global + transfer_gb
@@ -214,7 +253,9 @@ def describe(ladder: list[Row]) -> str:
     parts = []
     for i, t in enumerate(ladder):
         unit = "GB" if t["unit"] == "USD/GB" else "GB-month"
-        rate = "unknown $" if math.isnan(t["value"]) else f"${monthly_rate(t['value'], t['unit']):.4g}"
+        rate = (
+            "unknown $" if math.isnan(t["value"]) else f"${monthly_rate(t['value'], t['unit']):.4g}"
+        )
         pack = "" if math.isnan(t["block"]) else f" in {t['block']:g} GB packs"
         upto = "" if math.isinf(t["tier_end"]) else f" to {t['tier_end']:,g} GB"
         parts.append(f"{'then ' if i else ''}{rate}/{unit}{pack}{upto}")

@@ -102,7 +102,9 @@ class Workload:
         largest repository scale in proportion (all equal to `gb` when today's storage is 0 or unknown)."""
         if self.stored_gb > 0:
             return self.scaled(gb / self.stored_gb)
-        return dataclasses.replace(self, stored_gb=gb, stored_gb_global=gb, largest_repository_gb=gb)
+        return dataclasses.replace(
+            self, stored_gb=gb, stored_gb_global=gb, largest_repository_gb=gb
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Every field plus pulls_per_hour and consumption_gb."""

@@ -20,8 +20,14 @@ from matplotlib.figure import Figure
 GB = 2**30
 GB_LABEL = "GB (1 GB = 2^30 bytes)"
 USD_LABEL = "USD/month"
-AGE_BUCKETS = ((0, 30, "< 30 d"), (30, 90, "30-89 d"), (90, 180, "90-179 d"), (180, 365, "180-364 d"),
-               (365, 730, "1-2 y"), (730, np.inf, "2 y +"))
+AGE_BUCKETS = (
+    (0, 30, "< 30 d"),
+    (30, 90, "30-89 d"),
+    (90, 180, "90-179 d"),
+    (180, 365, "180-364 d"),
+    (365, 730, "1-2 y"),
+    (730, np.inf, "2 y +"),
+)
 
 
 def new_axes(figsize: tuple[float, float] = (8.0, 4.5)) -> Axes:
@@ -39,14 +45,20 @@ def png_bytes(ax: Axes, dpi: int = 100) -> bytes:
 
 
 def repository_label(df: pd.DataFrame) -> pd.Series:
-    """"repository" alone, or "account/region/repository" when several registries are present."""
+    """ "repository" alone, or "account/region/repository" when several registries are present."""
     if df[["account_id", "region"]].drop_duplicates().shape[0] > 1:
-        return df["account_id"].astype(str) + "/" + df["region"].astype(str) + "/" + df["repository"].astype(str)
+        return (
+            df["account_id"].astype(str)
+            + "/"
+            + df["region"].astype(str)
+            + "/"
+            + df["repository"].astype(str)
+        )
     return df["repository"].astype(str)
 
 
 def push_month(times: pd.Series) -> pd.Series:
-    """"YYYY-MM" (UTC) of each timestamp; vectorised (strftime per row is slow at 10^5 rows)."""
+    """ "YYYY-MM" (UTC) of each timestamp; vectorised (strftime per row is slow at 10^5 rows)."""
     months = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[M]")
     return pd.Series(np.datetime_as_string(months, unit="M"), index=times.index)
 
@@ -58,7 +70,9 @@ def top_n(values: pd.Series, n: int) -> pd.Series:
     head = values.loc[order[:n]]
     rest = values.loc[order[n:]]
     if len(rest):
-        head = pd.concat([head, pd.Series([rest.sum(min_count=1)], index=[f"others ({len(rest):,})"])])
+        head = pd.concat(
+            [head, pd.Series([rest.sum(min_count=1)], index=[f"others ({len(rest):,})"])]
+        )
     return head
 
 
@@ -68,7 +82,7 @@ MAX_LABEL = 48  # characters of a repository label on an axis (the tables have t
 
 def short(label: str) -> str:
     """`label` cut to MAX_LABEL characters, keeping its end (the repository name)."""
-    return label if len(label) <= MAX_LABEL else "..." + label[-(MAX_LABEL - 3):]
+    return label if len(label) <= MAX_LABEL else "..." + label[-(MAX_LABEL - 3) :]
 
 
 def _label_bars(ax: Axes, totals: np.ndarray, fmt: str) -> None:
@@ -76,8 +90,14 @@ def _label_bars(ax: Axes, totals: np.ndarray, fmt: str) -> None:
     from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
     for y, v in enumerate(totals):
-        ax.annotate("n/a" if np.isnan(v) else fmt.format(v), (0 if np.isnan(v) else v, y), xytext=(3, 0),
-                    textcoords="offset points", va="center", fontsize="small")
+        ax.annotate(
+            "n/a" if np.isnan(v) else fmt.format(v),
+            (0 if np.isnan(v) else v, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="small",
+        )
     ax.margins(x=0.2)
     ax.xaxis.set_major_locator(MaxNLocator(5))
     ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.6g}"))
@@ -94,8 +114,9 @@ def _empty(ax: Axes, message: str) -> Axes:
     return ax
 
 
-def cost_by_repository(costs: pd.DataFrame, n: int = 15, column: str = "total_usd",
-                       ax: Axes | None = None) -> Axes:
+def cost_by_repository(
+    costs: pd.DataFrame, n: int = 15, column: str = "total_usd", ax: Axes | None = None
+) -> Axes:
     """Horizontal bars: monthly cost per repository, largest first, top `n` plus "others".
 
     `costs` has the columns of `ecrcost.costs(by="repository")`; `column` is the USD column to plot
@@ -127,8 +148,13 @@ def naive_vs_unique(summary: dict[str, float], ax: Axes | None = None) -> Axes:
     gb = [float(v) / GB if pd.notna(v) else 0.0 for v in vals]
     bars = ax.barh(labels, gb, color=["#bbbbbb", "#3b6ea8"])
     for bar, v in zip(bars, vals, strict=True):
-        ax.annotate("n/a" if pd.isna(v) else f"{float(v) / GB:,.2f} GB", (bar.get_width(), bar.get_y() + 0.4),
-                    xytext=(3, 0), textcoords="offset points", va="center")
+        ax.annotate(
+            "n/a" if pd.isna(v) else f"{float(v) / GB:,.2f} GB",
+            (bar.get_width(), bar.get_y() + 0.4),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+        )
     ax.invert_yaxis()
     ax.set_xlabel(f"stored {GB_LABEL}")
     ax.margins(x=0.25)
@@ -155,13 +181,19 @@ def storage_by_push_month(images: pd.DataFrame, n: int = 8, ax: Axes | None = No
     others = f"others ({len(per_repo) - len(top):,})"
     stack = np.where(label.isin(top), label, others)
     table = pd.DataFrame({"month": month.to_numpy(), "stack": stack, "gb": gb}).pivot_table(
-        index="month", columns="stack", values="gb", aggfunc="sum", fill_value=0.0)
+        index="month", columns="stack", values="gb", aggfunc="sum", fill_value=0.0
+    )
     order = [c for c in [*top, others] if c in table.columns]
     table = table[order].sort_index()
     bottom = np.zeros(len(table))
-    colors = [OTHERS_COLOUR if c == others else p for c, p in zip(order, _palette(len(order)), strict=True)]
+    colors = [
+        OTHERS_COLOUR if c == others else p
+        for c, p in zip(order, _palette(len(order)), strict=True)
+    ]
     for col, colour in zip(order, colors, strict=True):
-        ax.bar(table.index, table[col].to_numpy(), bottom=bottom, label=short(str(col)), color=colour)
+        ax.bar(
+            table.index, table[col].to_numpy(), bottom=bottom, label=short(str(col)), color=colour
+        )
         bottom += table[col].to_numpy()
     ax.set_xlabel("push month (UTC)")
     ax.set_ylabel(GB_LABEL)
@@ -192,8 +224,9 @@ def age_buckets(images: pd.DataFrame, now: pd.Timestamp) -> pd.Series:
     return pd.Series(out, dtype="int64")
 
 
-def month_over_month(delta: pd.DataFrame, n: int = 15, column: str = "delta_bytes",
-                     ax: Axes | None = None) -> Axes:
+def month_over_month(
+    delta: pd.DataFrame, n: int = 15, column: str = "delta_bytes", ax: Axes | None = None
+) -> Axes:
     """Diverging horizontal bars: the `n` largest per-repository changes since the baseline.
 
     `delta` is the month-over-month table of `ecrcost.report` (account_id, region, repository and
@@ -235,8 +268,13 @@ def egress_by_destination(usage: pd.DataFrame, n: int = 15, ax: Axes | None = No
         head.loc[f"others ({len(order) - n:,})"] = df.loc[order[n:]].sum()
     left = np.zeros(len(head))
     for col, colour in zip(dests, ["#9bbb59", "#f79646", "#c0504d"], strict=True):
-        ax.barh(range(len(head)), head[col].to_numpy(), left=left, color=colour,
-                label=col.removesuffix("_gb").replace("_", " "))
+        ax.barh(
+            range(len(head)),
+            head[col].to_numpy(),
+            left=left,
+            color=colour,
+            label=col.removesuffix("_gb").replace("_", " "),
+        )
         left += head[col].to_numpy()
     ax.set_yticks(range(len(head)), [short(str(i)) for i in head.index])
     ax.invert_yaxis()

@@ -33,7 +33,10 @@ def cost_by_registry(compare_df: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax = ax or new_axes((8.0, 4.8))
     best = cheapest_per_registry(compare_df)
     values = best["monthly_usd"].astype(float)
-    labels = [r if p == "(none fits)" else f"{r} ({p})" for r, p in zip(best["registry"], best["plan"], strict=True)]
+    labels = [
+        r if p == "(none fits)" else f"{r} ({p})"
+        for r, p in zip(best["registry"], best["plan"], strict=True)
+    ]
     y = np.arange(len(best))
     known = values.notna().to_numpy()
     low = (best["confidence"] == "low").to_numpy()
@@ -45,7 +48,11 @@ def cost_by_registry(compare_df: pd.DataFrame, ax: Axes | None = None) -> Axes:
     top = float(values.max()) if known.any() else 1.0
     for i, v in enumerate(values):
         if math.isnan(v):
-            text = "no plan fits" if best["plan"].iloc[i] == "(none fits)" else "n/a (unknown; see notes)"
+            text = (
+                "no plan fits"
+                if best["plan"].iloc[i] == "(none fits)"
+                else "n/a (unknown; see notes)"
+            )
             ax.text(0, y[i], f" {text}", va="center", ha="left", style="italic", color="#555555")
         else:
             ax.text(v + top * 0.01, y[i], f"${v:,.2f}", va="center", ha="left")
@@ -55,14 +62,28 @@ def cost_by_registry(compare_df: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.set_xlabel(f"monthly cost, {USD_LABEL}")
     ax.set_title("This workload on each registry's cheapest fitting plan")
     if low[known].any():
-        ax.legend(handles=[Patch(facecolor=BAR_COLOUR, hatch="//", label="rests on a low-confidence price")],
-                  loc="lower right", fontsize="small")
+        ax.legend(
+            handles=[
+                Patch(facecolor=BAR_COLOUR, hatch="//", label="rests on a low-confidence price")
+            ],
+            loc="lower right",
+            fontsize="small",
+        )
     return ax
 
 
-def cost_vs_storage(source: Snapshot | Workload | pd.DataFrame | str | os.PathLike[str], compare_df: pd.DataFrame | None = None,
-                    *, traffic: Any = None, users: int | None = None, prices: Any = None, plans: Any = None,
-                    max_factor: float = 10.0, points: int = 41, ax: Axes | None = None) -> Axes:
+def cost_vs_storage(
+    source: Snapshot | Workload | pd.DataFrame | str | os.PathLike[str],
+    compare_df: pd.DataFrame | None = None,
+    *,
+    traffic: Any = None,
+    users: int | None = None,
+    prices: Any = None,
+    plans: Any = None,
+    max_factor: float = 10.0,
+    points: int = 41,
+    ax: Axes | None = None,
+) -> Axes:
     """Lines: monthly USD of each registry's cheapest fitting plan against stored GB (layers
     deduplicated per repository), from 0 to `max_factor` x today; today's workload is marked.
 
@@ -103,13 +124,27 @@ def cost_vs_storage(source: Snapshot | Workload | pd.DataFrame | str | os.PathLi
             continue
         y = curves[registry]
         if np.isnan(y).all():
-            ax.plot([], [], color=colours[registry], linestyle=":", label=f"{registry}: n/a (unknown)")
+            ax.plot(
+                [], [], color=colours[registry], linestyle=":", label=f"{registry}: n/a (unknown)"
+            )
             continue
-        ax.plot(xs, y, color=colours[registry], label=registry, linewidth=2.2 if registry == "ecr" else 1.4)
+        ax.plot(
+            xs,
+            y,
+            color=colours[registry],
+            label=registry,
+            linewidth=2.2 if registry == "ecr" else 1.4,
+        )
         if not math.isnan(now.get(registry, math.nan)):
             ax.plot([w.stored_gb], [now[registry]], marker="o", color=colours[registry])
     if known:
-        ax.axvline(w.stored_gb, color="#555555", linestyle="--", linewidth=1, label=f"today: {w.stored_gb:,.2f} GB")
+        ax.axvline(
+            w.stored_gb,
+            color="#555555",
+            linestyle="--",
+            linewidth=1,
+            label=f"today: {w.stored_gb:,.2f} GB",
+        )
     else:
         ax.plot([], [], color="#555555", linestyle="--", label="today: stored GB unknown")
     ax.set_xlabel(f"stored {GB_LABEL}, layers deduplicated per repository")

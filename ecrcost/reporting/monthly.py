@@ -35,11 +35,18 @@ TOP = 15  # repositories in charts
 ROWS = 25  # rows of a table shown in HTML / Markdown (the CSV has them all)
 #: readable names for the summary's figures (the CSV keeps the column names)
 LABELS = {
-    "total_usd": "Total, USD/month", "storage_usd": "Storage, USD/month", "egress_usd": "Egress, USD/month",
-    "replication_usd": "Replication, USD/month", "naive_bytes": "Sum of imageSizeInBytes (naive)",
-    "unique_bytes": "Stored, deduplicated (billed estimate)", "overcount_bytes": "Naive over deduplicated",
-    "overcount_pct": "Naive over deduplicated, %", "accounts": "Accounts", "regions": "Regions",
-    "repositories": "Repositories", "images": "Images",
+    "total_usd": "Total, USD/month",
+    "storage_usd": "Storage, USD/month",
+    "egress_usd": "Egress, USD/month",
+    "replication_usd": "Replication, USD/month",
+    "naive_bytes": "Sum of imageSizeInBytes (naive)",
+    "unique_bytes": "Stored, deduplicated (billed estimate)",
+    "overcount_bytes": "Naive over deduplicated",
+    "overcount_pct": "Naive over deduplicated, %",
+    "accounts": "Accounts",
+    "regions": "Regions",
+    "repositories": "Repositories",
+    "images": "Images",
 }
 
 
@@ -58,13 +65,21 @@ class Table:
         """The rows and layout shown in HTML / Markdown (strings already formatted for vertical)."""
         if self.vertical:
             row = self.df.iloc[0] if len(self.df) else pd.Series(dtype=object)
-            return pd.DataFrame({"figure": [LABELS.get(str(c), str(c)) for c in row.index],
-                                 "value": [format_cell(str(c), v) for c, v in row.items()]})
-        df = self.df if self.show is None else self.df[[c for c in self.show if c in self.df.columns]]
+            return pd.DataFrame(
+                {
+                    "figure": [LABELS.get(str(c), str(c)) for c in row.index],
+                    "value": [format_cell(str(c), v) for c, v in row.items()],
+                }
+            )
+        df = (
+            self.df
+            if self.show is None
+            else self.df[[c for c in self.show if c in self.df.columns]]
+        )
         return df if self.limit is None else df.head(self.limit)
 
     def caption(self) -> str | None:
-        """"Top N of M rows" when the shown table is cut, else None."""
+        """ "Top N of M rows" when the shown table is cut, else None."""
         if self.limit is not None and not self.vertical and len(self.df) > self.limit:
             return f"First {self.limit} of {len(self.df):,} rows; all rows in {self.name}.csv."
         return None
@@ -166,9 +181,17 @@ class Report:
 
 
 # ---- assembling the report -------------------------------------------------------------------
-def report(snapshot: Snapshot | str | os.PathLike[str], baseline: Snapshot | str | os.PathLike[str] | None = None,
-           traffic: Any = None, prices: Any = None, *, scope: str = "repository", free_tier: bool = False,
-           users: int | None = None, top: int = TOP) -> Report:
+def report(
+    snapshot: Snapshot | str | os.PathLike[str],
+    baseline: Snapshot | str | os.PathLike[str] | None = None,
+    traffic: Any = None,
+    prices: Any = None,
+    *,
+    scope: str = "repository",
+    free_tier: bool = False,
+    users: int | None = None,
+    top: int = TOP,
+) -> Report:
     """Build the monthly report of `snapshot` (a Snapshot or a snapshot directory).
 
     `baseline`: an older snapshot (or path) for the month-over-month section; it must have the same
@@ -184,25 +207,42 @@ def report(snapshot: Snapshot | str | os.PathLike[str], baseline: Snapshot | str
     if base is not None:
         _check_baseline(snap, base)
     ctx = _Context(snap, base, traffic, prices, scope, free_tier, users, top)
-    sections = [_summary(ctx), _money(ctx), _growth(ctx), _savings(ctx), _egress(ctx),
-                _alternatives(ctx), _coverage(ctx), _method(ctx)]
+    sections = [
+        _summary(ctx),
+        _money(ctx),
+        _growth(ctx),
+        _savings(ctx),
+        _egress(ctx),
+        _alternatives(ctx),
+        _coverage(ctx),
+        _method(ctx),
+    ]
     month = snap.collected_at.strftime("%Y-%m")
     where = f" from {snap.path}" if snap.path else ""
-    subtitle = (f"Snapshot collected {snap.collected_at.strftime('%Y-%m-%d %H:%M')} UTC{where}"
-                f" by ecrcost {snap.meta.get('tool_version', '?')}. Money in USD per month; "
-                "1 GB = 2^30 bytes.")
+    subtitle = (
+        f"Snapshot collected {snap.collected_at.strftime('%Y-%m-%d %H:%M')} UTC{where}"
+        f" by ecrcost {snap.meta.get('tool_version', '?')}. Money in USD per month; "
+        "1 GB = 2^30 bytes."
+    )
     if base is not None:
         subtitle += f" Baseline collected {base.collected_at.strftime('%Y-%m-%d %H:%M')} UTC."
-    return Report(title=f"ECR cost report {month}", month=month, subtitle=subtitle, sections=sections,
-                  incomplete=snap.incomplete_targets)
+    return Report(
+        title=f"ECR cost report {month}",
+        month=month,
+        subtitle=subtitle,
+        sections=sections,
+        incomplete=snap.incomplete_targets,
+    )
 
 
 def _as_snapshot(s: Snapshot | str | os.PathLike[str], what: str) -> Snapshot:
     if isinstance(s, Snapshot):
         version = s.meta.get("schema_version")
         if version != SCHEMA_VERSION:
-            raise SnapshotError(f"{what} {s.path or '(in memory)'}: schema version {version!r}, "
-                                f"this ecrcost reads version {SCHEMA_VERSION}")
+            raise SnapshotError(
+                f"{what} {s.path or '(in memory)'}: schema version {version!r}, "
+                f"this ecrcost reads version {SCHEMA_VERSION}"
+            )
         return s
     return load_snapshot(s)
 
@@ -210,19 +250,32 @@ def _as_snapshot(s: Snapshot | str | os.PathLike[str], what: str) -> Snapshot:
 def _check_baseline(snap: Snapshot, base: Snapshot) -> None:
     name = base.path or "(in memory)"
     if base.collected_at >= snap.collected_at:
-        raise InputError(f"baseline {name} was collected at {base.collected_at.isoformat()}, not before the "
-                         f"snapshot ({snap.collected_at.isoformat()}); pass the older snapshot as --baseline")
+        raise InputError(
+            f"baseline {name} was collected at {base.collected_at.isoformat()}, not before the "
+            f"snapshot ({snap.collected_at.isoformat()}); pass the older snapshot as --baseline"
+        )
     keys = [set(map(tuple, s.repositories[REPO_KEY].astype(str).to_numpy())) for s in (snap, base)]
     if keys[0] and keys[1] and not keys[0] & keys[1]:
-        raise InputError(f"baseline {name} has no repository in common with the snapshot "
-                         "(different accounts or regions?); nothing to compare month over month")
+        raise InputError(
+            f"baseline {name} has no repository in common with the snapshot "
+            "(different accounts or regions?); nothing to compare month over month"
+        )
 
 
 class _Context:
     """The stage outputs every section draws on, computed once."""
 
-    def __init__(self, snap: Snapshot, base: Snapshot | None, traffic: Any, prices: Any, scope: str,
-                 free_tier: bool, users: int | None, top: int) -> None:
+    def __init__(
+        self,
+        snap: Snapshot,
+        base: Snapshot | None,
+        traffic: Any,
+        prices: Any,
+        scope: str,
+        free_tier: bool,
+        users: int | None,
+        top: int,
+    ) -> None:
         from ..pricing.model import as_catalog, costs, summarise
         from ..traffic import as_traffic
 
@@ -233,7 +286,9 @@ class _Context:
         self.now = snap.collected_at
 
         def cost(s: Snapshot, by: str) -> pd.DataFrame:
-            return costs(s, by=by, scope=scope, traffic=traffic, prices=catalog, free_tier=free_tier)
+            return costs(
+                s, by=by, scope=scope, traffic=traffic, prices=catalog, free_tier=free_tier
+            )
 
         self.by_repo = cost(snap, "repository")
         # the same sums `costs(by=...)` makes, without pricing the snapshot three more times
@@ -259,13 +314,17 @@ def _total(ctx: _Context, col: str) -> float:
 def _summary(ctx: _Context) -> Section:
     snap, r = ctx.snap, ctx.by_repo
     naive, unique = _total(ctx, "naive_bytes"), _total(ctx, "unique_bytes")
-    registries = pd.concat([snap.targets[["account_id", "region"]], r[["account_id", "region"]]]).dropna()
+    registries = pd.concat(
+        [snap.targets[["account_id", "region"]], r[["account_id", "region"]]]
+    ).dropna()
     registries = registries.astype(str).drop_duplicates()
     row = {
         "total_usd": _total(ctx, "total_usd"),
         "storage_usd": _total(ctx, "storage_usd"),
         "egress_usd": _total(ctx, "egress_usd"),
-        "replication_usd": _total(ctx, "replication_usd") if "replication_usd" in r.columns else np.nan,
+        "replication_usd": _total(ctx, "replication_usd")
+        if "replication_usd" in r.columns
+        else np.nan,
         "naive_bytes": naive,
         "unique_bytes": unique,
         "overcount_bytes": naive - unique,
@@ -278,79 +337,150 @@ def _summary(ctx: _Context) -> Section:
     df = pd.DataFrame([row])
     paras = []
     if np.isnan(row["egress_usd"]):
-        why = ("without a traffic profile (--traffic)" if ctx.traffic is None
-               else "for some repositories (see Egress)")
-        paras.append(f"Monthly run-rate: {format_usd(row['storage_usd'])} for storage; egress is unknown "
-                     f"{why}, so the total is n/a.")
+        why = (
+            "without a traffic profile (--traffic)"
+            if ctx.traffic is None
+            else "for some repositories (see Egress)"
+        )
+        paras.append(
+            f"Monthly run-rate: {format_usd(row['storage_usd'])} for storage; egress is unknown "
+            f"{why}, so the total is n/a."
+        )
         if row["replication_usd"] and not np.isnan(row["replication_usd"]):
             paras.append(f"Replication: {format_usd(row['replication_usd'])}.")
     else:
         repl = row["replication_usd"]
-        paras.append(f"Monthly run-rate: {format_usd(row['total_usd'])} = {format_usd(row['storage_usd'])} "
-                     f"storage + {format_usd(row['egress_usd'])} egress"
-                     + (f" + {format_usd(repl)} replication." if repl and not np.isnan(repl) else "."))
+        paras.append(
+            f"Monthly run-rate: {format_usd(row['total_usd'])} = {format_usd(row['storage_usd'])} "
+            f"storage + {format_usd(row['egress_usd'])} egress"
+            + (f" + {format_usd(repl)} replication." if repl and not np.isnan(repl) else ".")
+        )
     if not np.isnan(row["overcount_bytes"]):
         verb = "overstates" if naive >= unique else "understates"
         pct = f" ({abs(row['overcount_pct']):.1f}%)" if not np.isnan(row["overcount_pct"]) else ""
-        paras.append(f"Summing imageSizeInBytes (what the console and most tools do) gives "
-                     f"{format_bytes(naive)}; the deduplicated layers actually stored come to "
-                     f"{format_bytes(unique)}, so the naive figure {verb} storage by "
-                     f"{format_bytes(abs(naive - unique))}{pct}.")
-    paras.append(f"{row['accounts']} account(s), {row['regions']} region(s), {row['repositories']:,} "
-                 f"repositories, {row['images']:,} images.")
+        paras.append(
+            f"Summing imageSizeInBytes (what the console and most tools do) gives "
+            f"{format_bytes(naive)}; the deduplicated layers actually stored come to "
+            f"{format_bytes(unique)}, so the naive figure {verb} storage by "
+            f"{format_bytes(abs(naive - unique))}{pct}."
+        )
+    paras.append(
+        f"{row['accounts']} account(s), {row['regions']} region(s), {row['repositories']:,} "
+        f"repositories, {row['images']:,} images."
+    )
     if len(snap.incomplete_targets):
-        paras.append(f"Incomplete: {len(snap.incomplete_targets)} account-region(s) failed or were partial; "
-                     "the figures undercount (see Coverage).")
+        paras.append(
+            f"Incomplete: {len(snap.incomplete_targets)} account-region(s) failed or were partial; "
+            "the figures undercount (see Coverage)."
+        )
     ax = charts.naive_vs_unique(row)
-    return Section("summary", "Summary", paras, [_chart("naive_vs_unique", "Naive vs deduplicated storage", ax)],
-                   [Table("summary", "Key figures", df, vertical=True)])
+    return Section(
+        "summary",
+        "Summary",
+        paras,
+        [_chart("naive_vs_unique", "Naive vs deduplicated storage", ax)],
+        [Table("summary", "Key figures", df, vertical=True)],
+    )
 
 
-_COST_COLS = ["images", "unique_bytes", "storage_usd", "pulls", "egress_usd", "replication_usd", "total_usd"]
+_COST_COLS = [
+    "images",
+    "unique_bytes",
+    "storage_usd",
+    "pulls",
+    "egress_usd",
+    "replication_usd",
+    "total_usd",
+]
 
 
 def _money(ctx: _Context) -> Section:
     col = ctx.rank_column()
-    repos = ctx.by_repo.sort_values([col, "unique_bytes"], ascending=False, kind="stable", na_position="last")
+    repos = ctx.by_repo.sort_values(
+        [col, "unique_bytes"], ascending=False, kind="stable", na_position="last"
+    )
     repos = repos.reset_index(drop=True)
     paras = [f"Repositories ranked by {col.removesuffix('_usd')} cost (USD/month)."]
     if len(repos):
         share = repos[col].head(ctx.top).sum() / repos[col].sum() if repos[col].sum() else np.nan
         if not np.isnan(share):
-            paras.append(f"The top {min(ctx.top, len(repos))} repositories account for {100 * share:.0f}% of "
-                         f"{col.removesuffix('_usd')} cost.")
+            paras.append(
+                f"The top {min(ctx.top, len(repos))} repositories account for {100 * share:.0f}% of "
+                f"{col.removesuffix('_usd')} cost."
+            )
     ax = charts.cost_by_repository(repos, n=ctx.top, column=col)
     account = [c for c in ["account_id", *_COST_COLS] if c in ctx.by_account.columns]
     region = [c for c in ["region", *_COST_COLS] if c in ctx.by_region.columns]
-    return Section("money", "Where the money goes", paras,
-                   [_chart("cost_by_repository", "Top repositories by cost", ax)],
-                   [Table("top_repositories", "By repository", repos, show=[*REPO_KEY, "images", "untagged_images",
-                          "naive_bytes", "unique_bytes", "storage_usd", "pulls", "egress_usd", "replication_usd", "total_usd"]),
-                    Table("by_account", "By account", _sorted(ctx.by_account[account], col)),
-                    Table("by_region", "By region", _sorted(ctx.by_region[region], col))])
+    return Section(
+        "money",
+        "Where the money goes",
+        paras,
+        [_chart("cost_by_repository", "Top repositories by cost", ax)],
+        [
+            Table(
+                "top_repositories",
+                "By repository",
+                repos,
+                show=[
+                    *REPO_KEY,
+                    "images",
+                    "untagged_images",
+                    "naive_bytes",
+                    "unique_bytes",
+                    "storage_usd",
+                    "pulls",
+                    "egress_usd",
+                    "replication_usd",
+                    "total_usd",
+                ],
+            ),
+            Table("by_account", "By account", _sorted(ctx.by_account[account], col)),
+            Table("by_region", "By region", _sorted(ctx.by_region[region], col)),
+        ],
+    )
 
 
 def _sorted(df: pd.DataFrame, col: str) -> pd.DataFrame:
     key = col if col in df.columns else "storage_usd"
-    return df.sort_values(key, ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+    return df.sort_values(key, ascending=False, kind="stable", na_position="last").reset_index(
+        drop=True
+    )
 
 
 def _growth(ctx: _Context) -> Section:
     imgs = ctx.images
-    pushed = imgs[imgs["pushed_at"].notna() & (imgs["kind"] != "index")]  # children carry an index's bytes
+    pushed = imgs[
+        imgs["pushed_at"].notna() & (imgs["kind"] != "index")
+    ]  # children carry an index's bytes
     month = charts.push_month(pushed["pushed_at"])
-    by_month = (pd.DataFrame({"push_month": month, "images": 1, "image_bytes": pushed["bytes"].astype(float)})
-                .groupby("push_month", as_index=False).agg(images=("images", "sum"),
-                                                            image_bytes=("image_bytes", "sum")))
+    by_month = (
+        pd.DataFrame(
+            {"push_month": month, "images": 1, "image_bytes": pushed["bytes"].astype(float)}
+        )
+        .groupby("push_month", as_index=False)
+        .agg(images=("images", "sum"), image_bytes=("image_bytes", "sum"))
+    )
     by_month = by_month.sort_values("push_month").reset_index(drop=True)
-    sec = Section("growth", "Growth", [
-        "Image bytes by the month they were pushed (layers shared between images are counted in each "
-        "image here, the bill counts them once; an image index counts through its child images)."],
-        [_chart("storage_by_push_month", "Stored image bytes by push month",
-                charts.storage_by_push_month(imgs, n=min(ctx.top, 8)))],
-        [Table("push_months", "Pushed by month", by_month, limit=None)])
+    sec = Section(
+        "growth",
+        "Growth",
+        [
+            "Image bytes by the month they were pushed (layers shared between images are counted in each "
+            "image here, the bill counts them once; an image index counts through its child images)."
+        ],
+        [
+            _chart(
+                "storage_by_push_month",
+                "Stored image bytes by push month",
+                charts.storage_by_push_month(imgs, n=min(ctx.top, 8)),
+            )
+        ],
+        [Table("push_months", "Pushed by month", by_month, limit=None)],
+    )
     if ctx.base_by_repo is None:
-        sec.paragraphs.append("Month over month: no baseline given (pass last month's snapshot with --baseline).")
+        sec.paragraphs.append(
+            "Month over month: no baseline given (pass last month's snapshot with --baseline)."
+        )
         return sec
     delta = month_over_month(ctx.base_by_repo, ctx.by_repo)
     before, after = ctx.base_by_repo["storage_usd"].sum(), ctx.by_repo["storage_usd"].sum()
@@ -360,19 +490,39 @@ def _growth(ctx: _Context) -> Section:
         f"({_signed_usd(after - before)}); stored {format_bytes(ctx.base_by_repo['unique_bytes'].sum())} to "
         f"{format_bytes(ctx.by_repo['unique_bytes'].sum())}. {counts.get('new', 0)} new, "
         f"{counts.get('removed', 0)} removed, {counts.get('grew', 0)} grew, {counts.get('shrank', 0)} shrank, "
-        f"{counts.get('unchanged', 0)} unchanged repositories.")
-    tb, ta = ctx.base_by_repo["total_usd"].sum(min_count=1), ctx.by_repo["total_usd"].sum(min_count=1)
+        f"{counts.get('unchanged', 0)} unchanged repositories."
+    )
+    tb, ta = (
+        ctx.base_by_repo["total_usd"].sum(min_count=1),
+        ctx.by_repo["total_usd"].sum(min_count=1),
+    )
     if not (np.isnan(tb) or np.isnan(ta)):
-        sec.paragraphs.append(f"Total cost {format_usd(tb)} to {format_usd(ta)} ({_signed_usd(ta - tb)}).")
+        sec.paragraphs.append(
+            f"Total cost {format_usd(tb)} to {format_usd(ta)} ({_signed_usd(ta - tb)})."
+        )
     changed = delta[delta["change"] != "unchanged"]
-    changed = changed.reindex(changed["delta_bytes"].abs().sort_values(ascending=False, kind="stable").index)
-    sec.charts.append(_chart("month_over_month", "Largest changes since the baseline",
-                             charts.month_over_month(delta, n=ctx.top)))
+    changed = changed.reindex(
+        changed["delta_bytes"].abs().sort_values(ascending=False, kind="stable").index
+    )
+    sec.charts.append(
+        _chart(
+            "month_over_month",
+            "Largest changes since the baseline",
+            charts.month_over_month(delta, n=ctx.top),
+        )
+    )
     sec.tables += [
         Table("month_over_month", "Changed repositories", changed.reset_index(drop=True)),
-        Table("new_repositories", "New repositories", delta[delta["change"] == "new"].reset_index(drop=True)),
-        Table("removed_repositories", "Removed repositories",
-              delta[delta["change"] == "removed"].reset_index(drop=True)),
+        Table(
+            "new_repositories",
+            "New repositories",
+            delta[delta["change"] == "new"].reset_index(drop=True),
+        ),
+        Table(
+            "removed_repositories",
+            "Removed repositories",
+            delta[delta["change"] == "removed"].reset_index(drop=True),
+        ),
     ]
     return sec
 
@@ -391,9 +541,17 @@ def month_over_month(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     counts as 0 images / 0 bytes / $0 there (it did not exist).
     """
     cols = ["images", "unique_bytes", "storage_usd", "total_usd"]
-    m = before[REPO_KEY + cols].add_prefix("before_").merge(
-        after[REPO_KEY + cols].add_prefix("after_"), left_on=[f"before_{k}" for k in REPO_KEY],
-        right_on=[f"after_{k}" for k in REPO_KEY], how="outer", indicator=True)
+    m = (
+        before[REPO_KEY + cols]
+        .add_prefix("before_")
+        .merge(
+            after[REPO_KEY + cols].add_prefix("after_"),
+            left_on=[f"before_{k}" for k in REPO_KEY],
+            right_on=[f"after_{k}" for k in REPO_KEY],
+            how="outer",
+            indicator=True,
+        )
+    )
     new, removed = m["_merge"] == "right_only", m["_merge"] == "left_only"
     for k in REPO_KEY:
         m[k] = m[f"before_{k}"].fillna(m[f"after_{k}"])
@@ -403,10 +561,26 @@ def month_over_month(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     m["delta_bytes"] = m["after_unique_bytes"] - m["before_unique_bytes"]
     m["delta_storage_usd"] = m["after_storage_usd"] - m["before_storage_usd"]
     m["delta_total_usd"] = m["after_total_usd"] - m["before_total_usd"]
-    m["change"] = np.select([new, removed, m["delta_bytes"] > 0, m["delta_bytes"] < 0],
-                            ["new", "removed", "grew", "shrank"], "unchanged")
-    out = m[[*REPO_KEY, "change", "before_images", "after_images", "before_unique_bytes", "after_unique_bytes",
-             "delta_bytes", "before_storage_usd", "after_storage_usd", "delta_storage_usd", "delta_total_usd"]]
+    m["change"] = np.select(
+        [new, removed, m["delta_bytes"] > 0, m["delta_bytes"] < 0],
+        ["new", "removed", "grew", "shrank"],
+        "unchanged",
+    )
+    out = m[
+        [
+            *REPO_KEY,
+            "change",
+            "before_images",
+            "after_images",
+            "before_unique_bytes",
+            "after_unique_bytes",
+            "delta_bytes",
+            "before_storage_usd",
+            "after_storage_usd",
+            "delta_storage_usd",
+            "delta_total_usd",
+        ]
+    ]
     out = out.astype({"before_images": "int64", "after_images": "int64"})
     return out.sort_values(REPO_KEY, kind="stable").reset_index(drop=True)
 
@@ -417,36 +591,74 @@ def _savings(ctx: _Context) -> Section:
     per_repo = _freed_by_repository(ctx, cand, rate)
     imgs = ctx.images.assign(reason=cand["reason"])[cand["reason"] != ""]
     key = pd.MultiIndex.from_frame(imgs[REPO_KEY].astype(str))
-    imgs = imgs.assign(storage_usd=imgs["exclusive_bytes"].astype(float) / GB * rate.reindex(key).to_numpy())
-    images = imgs[[*REPO_KEY, "digest", "tags", "reason", "pushed_at", "last_pull_at", "exclusive_bytes",
-                   "storage_usd"]].sort_values("exclusive_bytes", ascending=False, kind="stable").reset_index(drop=True)
+    imgs = imgs.assign(
+        storage_usd=imgs["exclusive_bytes"].astype(float) / GB * rate.reindex(key).to_numpy()
+    )
+    images = (
+        imgs[
+            [
+                *REPO_KEY,
+                "digest",
+                "tags",
+                "reason",
+                "pushed_at",
+                "last_pull_at",
+                "exclusive_bytes",
+                "storage_usd",
+            ]
+        ]
+        .sort_values("exclusive_bytes", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
     paras = []
-    for what, label in (("untagged", "untagged images (not children of a multi-arch index)"),
-                        ("unpulled", f"images not pulled for {STALE_DAYS}+ days (or never, pushed {STALE_DAYS}+ days ago)")):
+    for what, label in (
+        ("untagged", "untagged images (not children of a multi-arch index)"),
+        (
+            "unpulled",
+            f"images not pulled for {STALE_DAYS}+ days (or never, pushed {STALE_DAYS}+ days ago)",
+        ),
+    ):
         n = int(per_repo[f"{what}_images"].sum())
         freed = per_repo[f"{what}_exclusive_bytes"].sum(min_count=1)
         usd = per_repo[f"{what}_storage_usd"].sum(min_count=1)
-        paras.append(f"{n:,} {label}: deleting them frees {format_bytes(freed if n else 0)}, "
-                     f"{format_usd(usd if n else 0)}/month.")
-    paras.append("Freed bytes are exclusive bytes: layers no other image keeps (within the "
-                 f"{ctx.scope} dedup scope); an image's own exclusive bytes alone may be smaller than "
-                 "what deleting a whole group frees. Pull times are ECR's lastRecordedPullTime "
-                 "(refreshed about daily).")
+        paras.append(
+            f"{n:,} {label}: deleting them frees {format_bytes(freed if n else 0)}, "
+            f"{format_usd(usd if n else 0)}/month."
+        )
+    paras.append(
+        "Freed bytes are exclusive bytes: layers no other image keeps (within the "
+        f"{ctx.scope} dedup scope); an image's own exclusive bytes alone may be smaller than "
+        "what deleting a whole group frees. Pull times are ECR's lastRecordedPullTime "
+        "(refreshed about daily)."
+    )
     lifecycle = _no_lifecycle(ctx)
     unknown = int(lifecycle_unknown(ctx.snap.repositories).sum())
-    paras.append(f"{len(lifecycle):,} of {len(ctx.snap.repositories):,} repositories have no lifecycle policy"
-                 + (f" ({unknown:,} more could not be read)." if unknown else "."))
+    paras.append(
+        f"{len(lifecycle):,} of {len(ctx.snap.repositories):,} repositories have no lifecycle policy"
+        + (f" ({unknown:,} more could not be read)." if unknown else ".")
+    )
     per_repo = per_repo[(per_repo["untagged_images"] > 0) | (per_repo["unpulled_images"] > 0)]
-    per_repo = per_repo.sort_values(["unpulled_exclusive_bytes", "untagged_exclusive_bytes"], ascending=False,
-                                    kind="stable").reset_index(drop=True)
+    per_repo = per_repo.sort_values(
+        ["unpulled_exclusive_bytes", "untagged_exclusive_bytes"], ascending=False, kind="stable"
+    ).reset_index(drop=True)
     ages = charts.age_buckets(ctx.images, ctx.now)
-    return Section("savings", "Savings candidates", paras,
-                   [_chart("image_age", "Image age", charts.image_age_histogram(ctx.images, ctx.now))],
-                   [Table("savings_by_repository", "Candidates by repository", per_repo),
-                    Table("savings_images", "Candidate images (largest first)", images),
-                    Table("image_age", "Image age", pd.DataFrame({"age": ages.index, "images": ages.to_numpy()}),
-                          limit=None),
-                    Table("no_lifecycle_policy", "Repositories without a lifecycle policy", lifecycle)])
+    return Section(
+        "savings",
+        "Savings candidates",
+        paras,
+        [_chart("image_age", "Image age", charts.image_age_histogram(ctx.images, ctx.now))],
+        [
+            Table("savings_by_repository", "Candidates by repository", per_repo),
+            Table("savings_images", "Candidate images (largest first)", images),
+            Table(
+                "image_age",
+                "Image age",
+                pd.DataFrame({"age": ages.index, "images": ages.to_numpy()}),
+                limit=None,
+            ),
+            Table("no_lifecycle_policy", "Repositories without a lifecycle policy", lifecycle),
+        ],
+    )
 
 
 def _storage_rate(ctx: _Context) -> pd.Series:
@@ -455,7 +667,9 @@ def _storage_rate(ctx: _Context) -> pd.Series:
     gb = r["unique_bytes"].astype(float) / GB
     rate = r["storage_usd"].astype(float) / gb.where(gb > 0)
     reg = ctx.by_region.set_index("region")
-    reg_rate = reg["storage_usd"].astype(float) / (reg["unique_bytes"].astype(float) / GB).where(lambda x: x > 0)
+    reg_rate = reg["storage_usd"].astype(float) / (reg["unique_bytes"].astype(float) / GB).where(
+        lambda x: x > 0
+    )
     rate = rate.fillna(r["region"].map(reg_rate).astype(float))
     return pd.Series(rate.to_numpy(), index=pd.MultiIndex.from_frame(r[REPO_KEY].astype(str)))
 
@@ -470,9 +684,14 @@ def _freed_by_repository(ctx: _Context, cand: pd.DataFrame, rate: pd.Series) -> 
     for what in ("untagged", "unpulled"):
         mask = cand[what].to_numpy(bool)
         share = freed_bytes(ctx.snap, imgs, mask, ctx.scope, edges)
-        n = np.bincount(pos[mask], minlength=len(out))[:len(out)] if len(out) else np.zeros(0)
+        n = np.bincount(pos[mask], minlength=len(out))[: len(out)] if len(out) else np.zeros(0)
         frame = pd.DataFrame({"pos": pos, "share": share})
-        b = frame.groupby("pos")["share"].sum(min_count=1).reindex(range(len(out)), fill_value=0.0).round()
+        b = (
+            frame.groupby("pos")["share"]
+            .sum(min_count=1)
+            .reindex(range(len(out)), fill_value=0.0)
+            .round()
+        )
         out[f"{what}_images"] = n.astype("int64")
         out[f"{what}_exclusive_bytes"] = b.to_numpy(float)
         out[f"{what}_storage_usd"] = b.to_numpy(float) / GB * rate.reindex(key).to_numpy()
@@ -487,8 +706,11 @@ def _no_lifecycle(ctx: _Context) -> pd.DataFrame:
     cost = ctx.by_repo[[*REPO_KEY, "images", "unique_bytes", "storage_usd"]]
     out = none.merge(cost, on=REPO_KEY, how="left")
     out["resource_tags"] = out["resource_tags"].fillna("")
-    return out[[*REPO_KEY, "images", "unique_bytes", "storage_usd", "resource_tags"]].sort_values(
-        "unique_bytes", ascending=False, kind="stable").reset_index(drop=True)
+    return (
+        out[[*REPO_KEY, "images", "unique_bytes", "storage_usd", "resource_tags"]]
+        .sort_values("unique_bytes", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def _egress(ctx: _Context) -> Section:
@@ -496,9 +718,19 @@ def _egress(ctx: _Context) -> Section:
 
     usage = egress_usage(ctx.snap, ctx.traffic, graph=ctx.graph)
     usage = usage.merge(ctx.by_repo[[*REPO_KEY, "egress_usd"]], on=REPO_KEY, how="left")
-    cols = [*REPO_KEY, "pulls", "pulled_gb", "same_region_gb", "cross_region_gb", "internet_gb", "egress_usd"]
+    cols = [
+        *REPO_KEY,
+        "pulls",
+        "pulled_gb",
+        "same_region_gb",
+        "cross_region_gb",
+        "internet_gb",
+        "egress_usd",
+    ]
     usage = usage[[c for c in cols if c in usage.columns]]
-    usage = usage.sort_values(["pulled_gb", "pulls"], ascending=False, kind="stable", na_position="last")
+    usage = usage.sort_values(
+        ["pulled_gb", "pulls"], ascending=False, kind="stable", na_position="last"
+    )
     usage = usage.reset_index(drop=True)
     pulls = pd.to_numeric(usage["pulls"], errors="coerce").sum(min_count=1)
     pulled = pd.to_numeric(usage["pulled_gb"], errors="coerce").sum(min_count=1)
@@ -506,22 +738,41 @@ def _egress(ctx: _Context) -> Section:
     if np.isnan(pulls):
         paras = ["Pull counts are unknown (not collected)."]
     else:
-        paras = [f"{format_cell('pulls', pulls)} pulls per month (CloudWatch RepositoryPullCount over the last "
-                 f"{days} days), about {format_cell('pulled_gb', pulled)} GB pulled."]
+        paras = [
+            f"{format_cell('pulls', pulls)} pulls per month (CloudWatch RepositoryPullCount over the last "
+            f"{days} days), about {format_cell('pulled_gb', pulled)} GB pulled."
+        ]
     if ctx.traffic is None:
-        paras.append("Egress cost: unknown without a traffic profile (pass --traffic FILE saying which share of "
-                     "pulled bytes stays in the region, goes to other regions or to the internet). Pulls and "
-                     "pulled GB by repository are shown below; their destinations are n/a.")
-        return Section("egress", "Egress", paras, [], [Table("egress", "Pulls by repository", usage)])
-    gb = {c: pd.to_numeric(usage[c], errors="coerce").sum() for c in
-          ("same_region_gb", "cross_region_gb", "internet_gb")}
-    paras.append(f"By destination: {gb['same_region_gb']:,.2f} GB within the region (free), "
-                 f"{gb['cross_region_gb']:,.2f} GB to other regions, {gb['internet_gb']:,.2f} GB to the internet; "
-                 f"egress cost {format_usd(_total(ctx, 'egress_usd'))}/month.")
-    return Section("egress", "Egress", paras,
-                   [_chart("egress_by_destination", "Pulled data by destination",
-                           charts.egress_by_destination(usage, n=ctx.top))],
-                   [Table("egress", "Egress by repository and destination", usage)])
+        paras.append(
+            "Egress cost: unknown without a traffic profile (pass --traffic FILE saying which share of "
+            "pulled bytes stays in the region, goes to other regions or to the internet). Pulls and "
+            "pulled GB by repository are shown below; their destinations are n/a."
+        )
+        return Section(
+            "egress", "Egress", paras, [], [Table("egress", "Pulls by repository", usage)]
+        )
+    gb = {
+        c: pd.to_numeric(usage[c], errors="coerce").sum()
+        for c in ("same_region_gb", "cross_region_gb", "internet_gb")
+    }
+    paras.append(
+        f"By destination: {gb['same_region_gb']:,.2f} GB within the region (free), "
+        f"{gb['cross_region_gb']:,.2f} GB to other regions, {gb['internet_gb']:,.2f} GB to the internet; "
+        f"egress cost {format_usd(_total(ctx, 'egress_usd'))}/month."
+    )
+    return Section(
+        "egress",
+        "Egress",
+        paras,
+        [
+            _chart(
+                "egress_by_destination",
+                "Pulled data by destination",
+                charts.egress_by_destination(usage, n=ctx.top),
+            )
+        ],
+        [Table("egress", "Egress by repository and destination", usage)],
+    )
 
 
 def _alternatives(ctx: _Context) -> Section:
@@ -530,31 +781,90 @@ def _alternatives(ctx: _Context) -> Section:
 
     cmp = compare(ctx.snap, traffic=ctx.traffic, users=ctx.users, prices=ctx.catalog)
     dims = dimensions(cmp)
-    paras = ["The same workload (deduplicated storage, pulls and egress) priced on every plan of other "
-             "registries, as `ecrcost compare` prints it; plans that do not fit the workload say why."]
+    paras = [
+        "The same workload (deduplicated storage, pulls and egress) priced on every plan of other "
+        "registries, as `ecrcost compare` prints it; plans that do not fit the workload say why."
+    ]
     best = cmp[cmp["cheapest"].fillna(False).astype(bool)] if "cheapest" in cmp.columns else cmp
-    return Section("alternatives", "Alternatives", paras,
-                   [_chart("cost_by_registry", "Monthly cost by registry (cheapest fitting plan)",
-                           cost_by_registry(cmp, ax=charts.new_axes((8.0, 4.8)))),
-                    _chart("cost_vs_storage", "Monthly cost against stored GB",
-                           cost_vs_storage(ctx.snap, cmp, traffic=ctx.traffic, users=ctx.users,
-                                           prices=ctx.catalog, ax=charts.new_axes((8.0, 5.0))))],
-                   [Table("alternatives_cheapest", "Cheapest fitting plan per registry", best.reset_index(drop=True),
-                          limit=None, show=["registry", "plan", "monthly_usd", "storage_usd", "transfer_usd",
-                                            "base_usd", "fits", "confidence", "notes", "price_date"]),
-                    Table("alternatives", "Every plan", cmp.reset_index(drop=True), limit=None,
-                          show=["registry", "plan", "monthly_usd", "fits", "fit_reason", "notes", "price_date"]),
-                    Table("alternatives_dimensions", "Four dimensions", dims.reset_index(drop=True), limit=None)])
+    return Section(
+        "alternatives",
+        "Alternatives",
+        paras,
+        [
+            _chart(
+                "cost_by_registry",
+                "Monthly cost by registry (cheapest fitting plan)",
+                cost_by_registry(cmp, ax=charts.new_axes((8.0, 4.8))),
+            ),
+            _chart(
+                "cost_vs_storage",
+                "Monthly cost against stored GB",
+                cost_vs_storage(
+                    ctx.snap,
+                    cmp,
+                    traffic=ctx.traffic,
+                    users=ctx.users,
+                    prices=ctx.catalog,
+                    ax=charts.new_axes((8.0, 5.0)),
+                ),
+            ),
+        ],
+        [
+            Table(
+                "alternatives_cheapest",
+                "Cheapest fitting plan per registry",
+                best.reset_index(drop=True),
+                limit=None,
+                show=[
+                    "registry",
+                    "plan",
+                    "monthly_usd",
+                    "storage_usd",
+                    "transfer_usd",
+                    "base_usd",
+                    "fits",
+                    "confidence",
+                    "notes",
+                    "price_date",
+                ],
+            ),
+            Table(
+                "alternatives",
+                "Every plan",
+                cmp.reset_index(drop=True),
+                limit=None,
+                show=[
+                    "registry",
+                    "plan",
+                    "monthly_usd",
+                    "fits",
+                    "fit_reason",
+                    "notes",
+                    "price_date",
+                ],
+            ),
+            Table(
+                "alternatives_dimensions",
+                "Four dimensions",
+                dims.reset_index(drop=True),
+                limit=None,
+            ),
+        ],
+    )
 
 
 def _coverage(ctx: _Context) -> Section:
     snap = ctx.snap
     targets, bad = snap.targets, snap.incomplete_targets
-    errors = snap.repositories[snap.repositories["error"].notna()][[*REPO_KEY, "error"]].reset_index(drop=True)
+    errors = snap.repositories[snap.repositories["error"].notna()][
+        [*REPO_KEY, "error"]
+    ].reset_index(drop=True)
     missing = int((ctx.images["kind"] == "unknown").sum())
     if len(bad):
-        paras = [f"{len(bad)} of {len(targets)} account-region(s) failed or were partial; their repositories "
-                 "are missing or incomplete, so every figure in this report undercounts."]
+        paras = [
+            f"{len(bad)} of {len(targets)} account-region(s) failed or were partial; their repositories "
+            "are missing or incomplete, so every figure in this report undercounts."
+        ]
     elif len(targets):
         paras = [f"All {len(targets)} account-region(s) were collected completely."]
     else:
@@ -562,10 +872,18 @@ def _coverage(ctx: _Context) -> Section:
     if len(errors):
         paras.append(f"{len(errors)} repositories were only partly collected (errors below).")
     if missing:
-        paras.append(f"{missing:,} images have no readable manifest; their imageSizeInBytes stands in for "
-                     "their layers (an upper bound).")
-    tables = [Table("coverage", "Account-regions", targets[["account_id", "region", "status", "error", "errors"]],
-                    limit=None)]
+        paras.append(
+            f"{missing:,} images have no readable manifest; their imageSizeInBytes stands in for "
+            "their layers (an upper bound)."
+        )
+    tables = [
+        Table(
+            "coverage",
+            "Account-regions",
+            targets[["account_id", "region", "status", "error", "errors"]],
+            limit=None,
+        )
+    ]
     if len(errors):
         tables.append(Table("repository_errors", "Repository errors", errors))
     return Section("coverage", "Coverage", paras, [], tables)
@@ -575,13 +893,21 @@ def _method(ctx: _Context) -> Section:
     paras = [
         "Units: 1 GB = 2^30 bytes; money in USD per month (run-rate at the snapshot's contents).",
         f"Storage: deduplicated bytes (scope: {ctx.scope}). Each distinct layer and config blob is counted once "
-        + ("per repository" if ctx.scope == "repository" else
-           "per account+region, a blob shared by k repositories attributed size/k to each")
+        + (
+            "per repository"
+            if ctx.scope == "repository"
+            else "per account+region, a blob shared by k repositories attributed size/k to each"
+        )
         + "; an image index adds nothing beyond its children. naive_bytes is the sum of imageSizeInBytes.",
         "Egress: pulls (CloudWatch RepositoryPullCount) x bytes per pull, split by destination with the traffic "
         "profile; same-region pulls are free, cross-region and internet pulls are charged at the source "
         "region's internet data-transfer rates on one tier ladder for all accounts, allocated back in "
-        "proportion." + ("" if ctx.traffic is not None else " No traffic profile was given: egress cost is unknown."),
+        "proportion."
+        + (
+            ""
+            if ctx.traffic is not None
+            else " No traffic profile was given: egress cost is unknown."
+        ),
         f"Savings: untagged images exclude children of a multi-arch index; unpulled means not pulled in the "
         f"{STALE_DAYS} days before the collection time (never-pulled images count once pushed {STALE_DAYS}+ "
         "days ago); freed bytes are exclusive bytes.",
@@ -596,7 +922,9 @@ def _method_lines(method: Any) -> list[str]:
     if method is None:
         return []
     if isinstance(method, dict):
-        return [f"{str(k).replace('_', ' ')}: {_plain(v)}" for k, v in method.items() if v is not None]
+        return [
+            f"{str(k).replace('_', ' ')}: {_plain(v)}" for k, v in method.items() if v is not None
+        ]
     if isinstance(method, list | tuple):
         return [_plain(v) for v in method]
     return [str(method)]
@@ -622,13 +950,17 @@ def _catalog_lines(prices: Any) -> list[str]:
     if "source_date" in df.columns:
         dates = df["source_date"].astype(str)
         dates = dates[dates != "undated"]
-        lines.append(f"Price catalog {getattr(cat, 'label', '')} ({getattr(cat, 'date', '')}): {len(df)} rows, "
-                     f"source dates {dates.min()} to {dates.max()}.")
+        lines.append(
+            f"Price catalog {getattr(cat, 'label', '')} ({getattr(cat, 'date', '')}): {len(df)} rows, "
+            f"source dates {dates.min()} to {dates.max()}."
+        )
     if "dimension" in df.columns:
         free = df[df["dimension"].astype(str).str.startswith("free tier")]
         for r in free.itertuples(index=False):
-            lines.append(f"Free tier row in the catalog: {r.dimension}, up to {r.tier_end_gb} {r.unit} "
-                         f"({r.region}); applied only when the cost model says so above.")
+            lines.append(
+                f"Free tier row in the catalog: {r.dimension}, up to {r.tier_end_gb} {r.unit} "
+                f"({r.region}); applied only when the cost model says so above."
+            )
     if "source_url" in df.columns:
         urls = sorted(set(df["source_url"].dropna().astype(str)))
         lines.append("Price sources: " + ", ".join(urls) + ".")

@@ -16,7 +16,9 @@ from ..storage import REPO_KEY, image_blob_edges
 STALE_DAYS = 90
 
 
-def savings_candidates(images: pd.DataFrame, now: pd.Timestamp, stale_days: int = STALE_DAYS) -> pd.DataFrame:
+def savings_candidates(
+    images: pd.DataFrame, now: pd.Timestamp, stale_days: int = STALE_DAYS
+) -> pd.DataFrame:
     """Per image row of `images` (from `image_storage`): is it a deletion candidate and why.
 
     Columns: untagged (no tag and not a child of an index in its repository), unpulled (not pulled
@@ -31,14 +33,24 @@ def savings_candidates(images: pd.DataFrame, now: pd.Timestamp, stale_days: int 
     never = images["last_pull_at"].isna().to_numpy() & pushed_long_ago & ~child
     old = (images["last_pull_at"] < cutoff).fillna(False).to_numpy(bool) & ~child
     reason = np.full(len(images), "", dtype=object)
-    for mask, text in ((untagged, "untagged"), (never, f"never pulled, pushed {stale_days}+ days ago"),
-                       (old, f"not pulled for {stale_days}+ days")):
+    for mask, text in (
+        (untagged, "untagged"),
+        (never, f"never pulled, pushed {stale_days}+ days ago"),
+        (old, f"not pulled for {stale_days}+ days"),
+    ):
         reason = np.where(mask, np.where(reason == "", text, reason + "; " + text), reason)
-    return pd.DataFrame({"untagged": untagged, "unpulled": never | old, "reason": reason}, index=images.index)
+    return pd.DataFrame(
+        {"untagged": untagged, "unpulled": never | old, "reason": reason}, index=images.index
+    )
 
 
-def freed_bytes(snap: Snapshot, images: pd.DataFrame, mask: np.ndarray, scope: str,
-                edges: pd.DataFrame | None = None) -> np.ndarray:
+def freed_bytes(
+    snap: Snapshot,
+    images: pd.DataFrame,
+    mask: np.ndarray,
+    scope: str,
+    edges: pd.DataFrame | None = None,
+) -> np.ndarray:
     """Per image: its share of the bytes freed by deleting every image where `mask` is true.
 
     `images` is `image_storage(snap, scope)`; `edges` is `image_blob_edges(snap)` (computed when not
@@ -50,10 +62,21 @@ def freed_bytes(snap: Snapshot, images: pd.DataFrame, mask: np.ndarray, scope: s
     edges = image_blob_edges(snap) if edges is None else edges
     keys = REPO_KEY if scope == "repository" else ["account_id", "region"]
     n = len(images)
-    group = images.groupby(keys, sort=False, dropna=False).ngroup().to_numpy() if n else np.zeros(0, np.int64)
+    group = (
+        images.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+        if n
+        else np.zeros(0, np.int64)
+    )
     img = edges["image"].to_numpy(np.int64)
-    e = pd.DataFrame({"image": img, "group": group[img], "blob": edges["blob"].to_numpy(),
-                      "size": edges["size_bytes"].to_numpy(float), "cand": mask[img]})
+    e = pd.DataFrame(
+        {
+            "image": img,
+            "group": group[img],
+            "blob": edges["blob"].to_numpy(),
+            "size": edges["size_bytes"].to_numpy(float),
+            "cand": mask[img],
+        }
+    )
     g = e.groupby(["group", "blob"], sort=False)
     all_cand = g["cand"].transform("all").to_numpy(bool)
     refs = g["image"].transform("size").to_numpy(float)
@@ -67,4 +90,6 @@ def freed_bytes(snap: Snapshot, images: pd.DataFrame, mask: np.ndarray, scope: s
 
 def lifecycle_unknown(repositories: pd.DataFrame) -> pd.Series:
     """Per repository: could its lifecycle policy not be read (the collector noted an error for it)?"""
-    return repositories["error"].fillna("").str.contains("lifecycle_policy", regex=False).astype(bool)
+    return (
+        repositories["error"].fillna("").str.contains("lifecycle_policy", regex=False).astype(bool)
+    )

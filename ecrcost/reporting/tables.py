@@ -27,8 +27,14 @@ GB = 2**30
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def render(df: pd.DataFrame, fmt: str = "table", *, title: str | None = None, width: int | None = None,
-           color: bool | None = None) -> str:
+def render(
+    df: pd.DataFrame,
+    fmt: str = "table",
+    *,
+    title: str | None = None,
+    width: int | None = None,
+    color: bool | None = None,
+) -> str:
     """Render `df` as `fmt` (one of FORMATS) and return the text.
 
     `width` and `color` apply to the terminal table (defaults: the terminal's width; colour only
@@ -103,11 +109,18 @@ def format_cell(column: str, v: Any) -> str:
 
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:
     """`df` with every cell formatted for display (strings)."""
-    return pd.DataFrame({c: [format_cell(str(c), v) for v in df[c]] for c in df.columns}, index=df.index)
+    return pd.DataFrame(
+        {c: [format_cell(str(c), v) for v in df[c]] for c in df.columns}, index=df.index
+    )
 
 
-def to_terminal(df: pd.DataFrame, *, title: str | None = None, width: int | None = None,
-                color: bool | None = None) -> str:
+def to_terminal(
+    df: pd.DataFrame,
+    *,
+    title: str | None = None,
+    width: int | None = None,
+    color: bool | None = None,
+) -> str:
     """A rich table as text. Numbers are right-aligned."""
     from rich.console import Console
     from rich.table import Table
@@ -124,8 +137,14 @@ def to_terminal(df: pd.DataFrame, *, title: str | None = None, width: int | None
 
         color = sys.stdout.isatty()
     buf = io.StringIO()
-    console = Console(file=buf, width=width or _terminal_width(), force_terminal=bool(color),
-                      no_color=not color, color_system="auto" if color else None, highlight=False)
+    console = Console(
+        file=buf,
+        width=width or _terminal_width(),
+        force_terminal=bool(color),
+        no_color=not color,
+        color_system="auto" if color else None,
+        highlight=False,
+    )
     console.print(table)
     return buf.getvalue()
 
@@ -194,7 +213,10 @@ def json_value(v: Any) -> Any:
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of `df` as JSON-ready dicts."""
     cols = [str(c) for c in df.columns]
-    return [{c: json_value(v) for c, v in zip(cols, row, strict=True)} for row in df.itertuples(index=False)]
+    return [
+        {c: json_value(v) for c, v in zip(cols, row, strict=True)}
+        for row in df.itertuples(index=False)
+    ]
 
 
 def to_json(df: pd.DataFrame) -> str:
@@ -205,8 +227,12 @@ def to_json(df: pd.DataFrame) -> str:
 def markdown_escape(text: str) -> str:
     """Escape text for a Markdown table cell (pipes, HTML, newlines)."""
     return (
-        text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-        .replace("\n", " ").replace("\r", " ")
+        text.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\n", " ")
+        .replace("\r", " ")
     )
 
 
@@ -215,7 +241,9 @@ def to_markdown(df: pd.DataFrame, *, title: str | None = None) -> str:
     shown = display_frame(df)
     cols = [str(c) for c in df.columns]
     align = [
-        "---:" if pd.api.types.is_numeric_dtype(df[c]) or str(c).endswith(("_usd", "_bytes", "_gb")) else "---"
+        "---:"
+        if pd.api.types.is_numeric_dtype(df[c]) or str(c).endswith(("_usd", "_bytes", "_gb"))
+        else "---"
         for c in df.columns
     ]
     lines = []
