@@ -49,9 +49,10 @@ _EXPORTS: dict[str, str] = {
     # pricing
     "load_catalog": "pricing.catalog",
     "load_traffic": "traffic",
-    "costs": "pricing.model",
+    "costs": "pricing.summary",
     "line_items": "pricing.model",
-    "egress_usage": "pricing.model",
+    # usage (quantities)
+    "egress_usage": "usage",
     # comparison
     "compare": "registries",
     "load_plans": "registries",
@@ -59,7 +60,7 @@ _EXPORTS: dict[str, str] = {
     "workload": "registries",
     # report
     "report": "reporting.monthly",
-    "Report": "reporting.monthly",
+    "Report": "reporting.output",
     "render": "reporting.tables",
     # synthetic data and the demo
     "synthetic_snapshot": "synthetic",

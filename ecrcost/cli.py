@@ -402,7 +402,7 @@ def costs_command(
     used (catalog date, period, egress rule, free tier) are printed after the table (on stderr
     for csv/json). 1 GB = 2^30 bytes.
     """
-    from .pricing.model import costs
+    from .pricing.summary import costs
     from .snapshot import load_snapshot
 
     snap = load_snapshot(snapshot)

@@ -7,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from ecrcost.cli import cli
-from ecrcost.pricing.model import costs, egress_usage
+from ecrcost.pricing.summary import costs
+from ecrcost.usage import egress_usage
 from ecrcost.registries import REGISTRIES, compare, dimensions, load_plans, workload
 from ecrcost.snapshot import Snapshot
 

@@ -7,7 +7,9 @@ import pytest
 
 from ecrcost.errors import InputError, SnapshotError
 from ecrcost.pricing.catalog import load_catalog
-from ecrcost.pricing.model import costs, egress_usage, line_items
+from ecrcost.pricing.model import line_items
+from ecrcost.pricing.summary import costs
+from ecrcost.usage import egress_usage
 from ecrcost.snapshot import Snapshot
 from ecrcost.traffic import TrafficProfile
 
@@ -491,7 +493,7 @@ def test_tier_basis_per_account_is_catalog_data(tmp_path):
 
 @pytest.mark.parametrize("by", ["repository", "total"])
 def test_cost_breakdown_is_costs_and_line_items_from_one_pass(by):
-    from ecrcost.pricing.model import cost_breakdown
+    from ecrcost.pricing.summary import cost_breakdown
 
     rules = [
         {

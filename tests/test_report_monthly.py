@@ -15,8 +15,10 @@ from report_fixtures import XSS, MiB, baseline, build
 import ecrcost
 from ecrcost.cli import cli
 from ecrcost.errors import InputError, OutputExistsError, SnapshotError
-from ecrcost.pricing.model import costs
-from ecrcost.reporting.monthly import Report, month_over_month, report
+from ecrcost.pricing.summary import costs
+from ecrcost.reporting.growth import month_over_month
+from ecrcost.reporting.monthly import report
+from ecrcost.reporting.output import Report
 from ecrcost.reporting.savings import freed_bytes, savings_candidates
 from ecrcost.storage import image_storage
 

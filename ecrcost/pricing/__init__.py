@@ -1,8 +1,10 @@
-"""Pricing: the dated price catalog (catalog.py), tier maths (tiers.py), the ECR cost model
-(model.py) and the AWS Price List refresh (refresh.py)."""
+"""Pricing: the dated price catalog (catalog.py), tier maths (tiers.py), usage x prices -> line
+items (model.py), the sums and method text (summary.py) and the AWS Price List refresh
+(refresh.py). The quantities themselves are `ecrcost.usage`."""
 
 from .catalog import Catalog, Price, load_catalog
-from .model import costs, egress_usage, line_items
+from .model import line_items
+from .summary import costs
 from .tiers import TierSplit, split_tiers
 
 __all__ = [
@@ -10,7 +12,6 @@ __all__ = [
     "Price",
     "TierSplit",
     "costs",
-    "egress_usage",
     "line_items",
     "load_catalog",
     "split_tiers",

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..pricing.summary import cost_breakdown
 from ..snapshot import Snapshot, load_snapshot
 from ..traffic import as_traffic
 from .plans import load_plans, weakest
@@ -82,7 +83,6 @@ def ecr_row(
     snap: Snapshot, w: Workload, traffic: Any, prices: Any
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ECR (private) figures from `ecrcost.costs(snapshot, by="total")` and its line items."""
-    from ..pricing.model import cost_breakdown
 
     total, items = cost_breakdown(snap, by="total", traffic=traffic, prices=prices)
     method = dict(total.attrs.get("method", {}))

@@ -28,6 +28,7 @@ import pandas as pd
 from ..errors import InputError
 from ..snapshot import Snapshot
 from ..storage import BlobGraph, blob_graph, image_blob_edges, repository_storage
+from ..usage import egress_usage
 from .plans import DAYS_PER_MONTH
 
 GB = 2**30
@@ -120,7 +121,7 @@ class Workload:
 def workload(snapshot: Snapshot, traffic: Any = None, users: int | None = None) -> Workload:
     """Measure the workload of `snapshot`.
 
-    Pulls and pulled GB come from `ecrcost.pricing.model.egress_usage(snapshot, traffic)`; without
+    Pulls and pulled GB come from `ecrcost.usage.egress_usage(snapshot, traffic)`; without
     a traffic profile the transfer quantities are NaN (unknown), pulls are still counted.
     `users` defaults to DEFAULT_USERS (1).
     """
@@ -146,7 +147,6 @@ def workload(snapshot: Snapshot, traffic: Any = None, users: int | None = None) 
 
 
 def _flows(snapshot: Snapshot, traffic: Any, graph: BlobGraph) -> dict[str, float]:
-    from ..pricing.model import egress_usage
 
     usage = egress_usage(snapshot, traffic, graph=graph)
     out = {"pulls_per_month": float(usage["pulls"].sum(skipna=False)) if len(usage) else 0.0}

@@ -252,7 +252,7 @@ def month_over_month(
 def egress_by_destination(usage: pd.DataFrame, n: int = 15, ax: Axes | None = None) -> Axes:
     """Stacked horizontal bars: pulled GB per repository by destination (top `n` plus "others").
 
-    `usage` has the columns of `ecrcost.pricing.model.egress_usage`: account_id, region, repository,
+    `usage` has the columns of `ecrcost.usage.egress_usage`: account_id, region, repository,
     same_region_gb, cross_region_gb, internet_gb (GB = 2^30 bytes).
     """
     ax = ax or new_axes()

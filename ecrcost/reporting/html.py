@@ -12,14 +12,12 @@ from __future__ import annotations
 import base64
 from html import escape
 from importlib import resources
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .document import Document, Section
+from .layout import caption, shown
 from .tables import display_frame
-
-if TYPE_CHECKING:
-    from .monthly import Report, Section
 
 
 def table_html(df: pd.DataFrame, *, caption: str | None = None) -> str:
@@ -71,15 +69,16 @@ def section_html(s: Section) -> str:
         parts.append(
             f'<div class="table" id="t-{escape(t.name, quote=True)}"><h3>{escape(t.title)}</h3>'
         )
-        parts.append(table_html(t.shown()))
-        if t.caption():
-            parts.append(f'<p class="note">{escape(t.caption())}</p>')
+        parts.append(table_html(shown(t)))
+        cap = caption(t)
+        if cap:
+            parts.append(f'<p class="note">{escape(cap)}</p>')
         parts.append("</div>")
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def report_html(report: Report, fragment: bool = False) -> str:
+def report_html(report: Document, fragment: bool = False) -> str:
     """The whole report: a standalone HTML document, or with `fragment` a <div> for Jupyter."""
     nav = " ".join(
         f'<a href="#{escape(s.id, quote=True)}">{escape(s.title)}</a>' for s in report.sections

@@ -1,0 +1,213 @@
+"""Cost summaries: line items summed into one row per repository / account / region / total,
+and the method text stating the rules behind the figures (``costs(...).attrs["method"]``).
+
+The rules themselves are in `ecrcost.pricing.model`'s docstring; this module only adds up what
+`line_items` priced. NaN (unknown) stays NaN in every sum; flags are merged.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..snapshot import Snapshot
+from ..storage import REPO_KEY
+from ..traffic import TrafficProfile, as_traffic
+from ..usage import Period, check_scope, usage_tables
+from .catalog import Catalog
+from .model import EGRESS_ITEMS, REPLICATION_ITEMS, STORAGE_ITEMS, as_catalog, price_items
+
+BY = ("repository", "account", "region", "total")
+BY_KEYS: dict[str, list[str]] = {
+    "repository": REPO_KEY,
+    "account": ["account_id"],
+    "region": ["region"],
+    "total": [],
+}
+COST_COLUMNS = [
+    "images",
+    "tagged_images",
+    "untagged_images",
+    "naive_bytes",
+    "unique_bytes",
+    "exclusive_bytes",
+    "storage_gb",
+    "storage_usd",
+    "pulls",
+    "egress_gb",
+    "egress_usd",
+    "total_usd",
+]
+EXTRA_COST_COLUMNS = ["replication_usd", "flags"]
+
+
+def _check_options(by: str | None, scope: str) -> None:
+    if by is not None and by not in BY:
+        raise InputError(f"--by {by!r}: expected one of {', '.join(BY)}")
+    check_scope(scope)
+
+
+def costs(
+    snapshot: Snapshot,
+    by: str = "repository",
+    scope: str = "repository",
+    traffic: Any = None,
+    prices: Any = None,
+    month: str | None = None,
+    free_tier: bool = False,
+) -> pd.DataFrame:
+    """Monthly ECR cost per repository (or account / region / total).
+
+    `traffic` and `prices` take a path or a loaded object (None: no traffic profile; the bundled
+    catalog). Columns: the key columns of `by` (repository: account_id, region, repository;
+    account: account_id; region: region; total: none), then images, tagged_images,
+    untagged_images, naive_bytes, unique_bytes, exclusive_bytes (bytes), storage_gb (GB-Mo),
+    storage_usd, pulls (per month), egress_gb (pulled GB after the layer cache), egress_usd (NaN
+    without a traffic profile), total_usd (storage + egress + replication; NaN when any part is
+    unknown), replication_usd, flags (list of str). ``.attrs["method"]`` (dict) states the rules:
+    catalog and its date, period, scope, pulls, bytes per pull, egress rule, free tier, traffic.
+    """
+    return cost_breakdown(
+        snapshot,
+        by=by,
+        scope=scope,
+        traffic=traffic,
+        prices=prices,
+        month=month,
+        free_tier=free_tier,
+    )[0]
+
+
+def cost_breakdown(
+    snapshot: Snapshot,
+    by: str = "repository",
+    scope: str = "repository",
+    traffic: Any = None,
+    prices: Any = None,
+    month: str | None = None,
+    free_tier: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(`costs(...)`, `line_items(...)`) from one pass over the snapshot, for callers that need
+    both (the comparison's ECR row): the usage is measured and priced once."""
+    _check_options(by, scope)
+    catalog, profile = as_catalog(prices), as_traffic(traffic)
+    usage = usage_tables(snapshot, scope, month, profile)
+    items = price_items(snapshot, usage, catalog, profile, free_tier)
+    rs, eg = usage["rs"], usage["egress"]
+    df = rs[REPO_KEY + COST_COLUMNS[:6]].astype({k: object for k in REPO_KEY})
+    item = items["item"]
+    df = _join_sum(df, items[item.isin(STORAGE_ITEMS)], "quantity", "storage_gb")
+    df = _join_sum(df, items[item.isin(STORAGE_ITEMS)], "usd", "storage_usd")
+    df = df.merge(
+        eg[REPO_KEY + ["pulls", "pulled_gb"]].rename(columns={"pulled_gb": "egress_gb"}),
+        on=REPO_KEY,
+        how="left",
+    )
+    df = _join_sum(df, items[item.isin(EGRESS_ITEMS)], "usd", "egress_usd")
+    df = _join_sum(df, items[item.isin(REPLICATION_ITEMS)], "usd", "replication_usd", fill=0.0)
+    df["total_usd"] = df["storage_usd"] + df["egress_usd"] + df["replication_usd"]
+    flags = items.groupby(REPO_KEY, sort=False)["flags"].agg(_merge_flags).rename("flags")
+    df = df.join(flags, on=REPO_KEY)
+    df["flags"] = df["flags"].map(lambda v: v if isinstance(v, list) else [])
+    out = summarise(df, by)
+    out.attrs["method"] = method(
+        catalog,
+        snapshot,
+        by=by,
+        scope=scope,
+        month=month,
+        free_tier=free_tier,
+        traffic=profile,
+        items=items,
+    )
+    return out, items
+
+
+def _merge_flags(s: pd.Series) -> list[str]:
+    return sorted({f for fl in s for f in fl})
+
+
+def _join_sum(
+    df: pd.DataFrame, items: pd.DataFrame, col: str, name: str, fill: float = np.nan
+) -> pd.DataFrame:
+    s = items.groupby(REPO_KEY, sort=False)[col].sum(skipna=False).rename(name)
+    out = df.join(s, on=REPO_KEY)
+    out[name] = (
+        out[name].astype(float).fillna(fill) if not math.isnan(fill) else out[name].astype(float)
+    )
+    return out
+
+
+def summarise(df: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Sum a per-repository cost frame into `by` rows (NaN stays NaN; flags are merged)."""
+    keys = BY_KEYS[by]
+    cols = COST_COLUMNS + EXTRA_COST_COLUMNS
+    if by == "repository":
+        return df.sort_values(REPO_KEY).reset_index(drop=True)[REPO_KEY + cols]
+    numeric = COST_COLUMNS + ["replication_usd"]
+    if len(df) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in keys + cols})
+    grouped = df.groupby(keys, sort=True) if keys else df.groupby(np.zeros(len(df)))
+    out = grouped[numeric].sum(skipna=False)
+    out["flags"] = grouped["flags"].agg(_merge_flags)
+    out = out.reset_index(drop=not keys)
+    return out[keys + cols]
+
+
+def method(
+    catalog: Catalog,
+    snapshot: Snapshot,
+    *,
+    by: str,
+    scope: str,
+    month: str | None,
+    free_tier: bool,
+    traffic: TrafficProfile | None,
+    items: pd.DataFrame,
+) -> dict[str, Any]:
+    """The rules behind the figures, for ``.attrs["method"]`` and the CLI's footer."""
+    period = Period(snapshot, month)
+    days = snapshot.meta.get("pull_days")
+    cross = catalog.fact("rule: cross-region pulls")
+    basis = catalog.fact("rule: egress tier basis")
+    used: dict[str, set[str]] = {}
+    for fl in items["flags"]:
+        for f in fl:
+            m = re.fullmatch(r"fallback price: no sourced (.+) price for (\S+)", f)
+            if m:
+                used.setdefault(m.group(2), set()).add(m.group(1))
+    fallback = [f"{region}: {', '.join(sorted(dims))}" for region, dims in sorted(used.items())]
+    if traffic is None:
+        egress = (
+            "unknown (n/a): no traffic profile; egress GB are shown, and the rate that would apply is "
+            "in each row's flags"
+        )
+    else:
+        egress = (
+            f"traffic profile {traffic.source}; cross-region pulls priced as {cross['value']} "
+            f"({cross['source_url']}); tiers on {basis['value']}, per source region, allocated pro rata"
+        )
+    return {
+        "catalog": catalog.label,
+        "catalog_date": catalog.date,
+        "units": "1 GB = 2^30 bytes; storage in GB-Mo",
+        "period": period.label,
+        "scope": scope,
+        "by": by,
+        "storage": "unique GB x the region's storage price by class; ladders on the account+region total",
+        "pulls": f"daily CloudWatch pulls over the {days}-day window / {days} x {period.days:g} days",
+        "bytes_per_pull": "mean bytes of images last pulled in the window, else the newest tagged image",
+        "egress": egress,
+        "free_tier": (
+            "subtracted: 100 GB/month internet egress once, 500 MB-month storage per account"
+            if free_tier
+            else "not subtracted (use --free-tier)"
+        ),
+        "replication": "destination storage + newly pushed GB at the inter-region rate",
+        "fallback_prices": "; ".join(fallback) if fallback else "none",
+    }

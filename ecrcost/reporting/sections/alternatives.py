@@ -1,0 +1,85 @@
+"""Alternatives: the same workload priced on other registries."""
+
+from __future__ import annotations
+
+from ...registries import compare, dimensions
+from .. import charts
+from ..compare_charts import cost_by_registry, cost_vs_storage
+from ..document import Section, Table
+from .context import Context, chart
+
+
+def build(ctx: Context) -> Section:
+
+    cmp = compare(ctx.snap, traffic=ctx.traffic, users=ctx.users, prices=ctx.catalog)
+    dims = dimensions(cmp)
+    paras = [
+        "The same workload (deduplicated storage, pulls and egress) priced on every plan of other "
+        "registries, as `ecrcost compare` prints it; plans that do not fit the workload say why."
+    ]
+    best = cmp[cmp["cheapest"].fillna(False).astype(bool)] if "cheapest" in cmp.columns else cmp
+    return Section(
+        "alternatives",
+        "Alternatives",
+        paras,
+        [
+            chart(
+                "cost_by_registry",
+                "Monthly cost by registry (cheapest fitting plan)",
+                cost_by_registry(cmp, ax=charts.new_axes((8.0, 4.8))),
+            ),
+            chart(
+                "cost_vs_storage",
+                "Monthly cost against stored GB",
+                cost_vs_storage(
+                    ctx.snap,
+                    cmp,
+                    traffic=ctx.traffic,
+                    users=ctx.users,
+                    prices=ctx.catalog,
+                    ax=charts.new_axes((8.0, 5.0)),
+                ),
+            ),
+        ],
+        [
+            Table(
+                "alternatives_cheapest",
+                "Cheapest fitting plan per registry",
+                best.reset_index(drop=True),
+                limit=None,
+                show=[
+                    "registry",
+                    "plan",
+                    "monthly_usd",
+                    "storage_usd",
+                    "transfer_usd",
+                    "base_usd",
+                    "fits",
+                    "confidence",
+                    "notes",
+                    "price_date",
+                ],
+            ),
+            Table(
+                "alternatives",
+                "Every plan",
+                cmp.reset_index(drop=True),
+                limit=None,
+                show=[
+                    "registry",
+                    "plan",
+                    "monthly_usd",
+                    "fits",
+                    "fit_reason",
+                    "notes",
+                    "price_date",
+                ],
+            ),
+            Table(
+                "alternatives_dimensions",
+                "Four dimensions",
+                dims.reset_index(drop=True),
+                limit=None,
+            ),
+        ],
+    )

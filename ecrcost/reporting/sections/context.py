@@ -1,0 +1,68 @@
+"""What every section draws on: the stage outputs, computed once per report, and small helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ...pricing.model import as_catalog
+from ...pricing.summary import costs, summarise
+from ...snapshot import Snapshot
+from ...storage import blob_graph, image_storage
+from ...traffic import as_traffic
+from .. import charts
+from ..document import Chart
+
+
+class Context:
+    """The stage outputs every section draws on, computed once."""
+
+    def __init__(
+        self,
+        snap: Snapshot,
+        base: Snapshot | None,
+        traffic: Any,
+        prices: Any,
+        scope: str,
+        free_tier: bool,
+        users: int | None,
+        top: int,
+    ) -> None:
+
+        catalog = as_catalog(prices)  # read the catalog and the profile once for every stage
+        traffic = as_traffic(traffic)
+        self.snap, self.base, self.traffic, self.prices = snap, base, traffic, prices
+        self.scope, self.users, self.top, self.catalog = scope, users, top, catalog
+        self.now = snap.collected_at
+
+        def cost(s: Snapshot, by: str) -> pd.DataFrame:
+            return costs(
+                s, by=by, scope=scope, traffic=traffic, prices=catalog, free_tier=free_tier
+            )
+
+        self.by_repo = cost(snap, "repository")
+        # the same sums `costs(by=...)` makes, without pricing the snapshot three more times
+        self.by_account = summarise(self.by_repo, "account")
+        self.by_region = summarise(self.by_repo, "region")
+        self.total = summarise(self.by_repo, "total")
+        self.base_by_repo = cost(base, "repository") if base is not None else None
+        self.graph = blob_graph(snap)  # built once for the image-level sections
+        self.images = image_storage(snap, scope, graph=self.graph)
+        self.method = self.by_repo.attrs.get("method")
+
+    def rank_column(self) -> str:
+        """total_usd when it is known for some repository, else storage_usd."""
+        return "total_usd" if self.by_repo["total_usd"].notna().any() else "storage_usd"
+
+
+def total(ctx: Context, col: str) -> float:
+    if col in ctx.total.columns and len(ctx.total):
+        return float(pd.to_numeric(ctx.total[col], errors="coerce").sum(min_count=1))
+    return float(pd.to_numeric(ctx.by_repo[col], errors="coerce").sum(min_count=1))
+
+
+def chart(name: str, title: str, ax: Any) -> Chart:
+    png = charts.png_bytes(ax)
+    ax.figure.clear()
+    return Chart(name, title, png)

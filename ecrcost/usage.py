@@ -1,0 +1,341 @@
+"""Usage: the quantities a bill is made of, before any price (the stage between the storage model
+and pricing).
+
+Storage in GB-Mo (GB-months) per repository and storage class, pulls per repository, bytes per
+pull, pulled GB by destination, and replicated storage and transfer. 1 GB = 2^30 bytes. The
+period is the monthly run-rate (a month of `DAYS_PER_MONTH` = 365.25 / 12 = 30.4375 days) or
+one calendar month (UTC); `pricing.model` joins these quantities to the price catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, SnapshotError
+from .snapshot import Snapshot
+from .storage import (
+    REPO_KEY,
+    SCOPES,
+    BlobGraph,
+    blob_graph,
+    image_bytes,
+    repository_positions,
+    repository_storage,
+    tag_counts,
+)
+from .traffic import TrafficProfile, as_traffic
+
+#: 1 GB = 2^30 bytes (AWS bills storage and transfer in binary gigabytes)
+GB = 2**30
+#: the length of a month for run-rates: 365.25 / 12 = 30.4375 days
+DAYS_PER_MONTH = 365.25 / 12
+
+
+class Period:
+    """The period a cost covers: the monthly run-rate (month=None) or one calendar month (UTC)."""
+
+    def __init__(self, snapshot: Snapshot, month: str | None = None):
+        self.month = month
+        if month is None:
+            self.end = snapshot.collected_at
+            self.start = self.end - pd.Timedelta(days=DAYS_PER_MONTH)
+            self.days = DAYS_PER_MONTH
+            self.label = "monthly run-rate"
+        else:
+            if not isinstance(month, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+                raise InputError(f"--month {month!r}: expected YYYY-MM, e.g. 2026-03")
+            self.start = pd.Timestamp(f"{month}-01T00:00:00Z")
+            self.end = self.start + pd.offsets.MonthBegin(1)
+            self.days = (self.end - self.start) / pd.Timedelta(days=1)
+            self.label = f"{month} ({self.hours:g} hours)"
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start) / pd.Timedelta(hours=1)
+
+
+def check_scope(scope: str) -> None:
+    """InputError unless `scope` is one of `storage.SCOPES`."""
+    if scope not in SCOPES:
+        raise InputError(f"--scope {scope!r}: expected one of {', '.join(SCOPES)}")
+
+
+def storage_usage(
+    snapshot: Snapshot, scope: str = "repository", month: str | None = None
+) -> pd.DataFrame:
+    """Storage quantities per repository and storage class for the period.
+
+    Columns: account_id, region, repository, storage_class (STANDARD | ARCHIVE), quantity (GB-Mo;
+    NaN when unknown), new_gb (GB of blobs first pushed within the period: what replication
+    transfers). One STANDARD row per repository; an ARCHIVE row where there are archived bytes.
+    """
+    check_scope(scope)
+    period = Period(snapshot, month)
+    return storage_from(
+        repository_storage(snapshot, scope=scope, period=(period.start, period.end)), period
+    )
+
+
+def storage_from(rs: pd.DataFrame, period: Period) -> pd.DataFrame:
+    if period.month is None:
+        std, arc = rs["standard_bytes"] / GB, rs["archive_bytes"] / GB
+    else:
+        std = rs["standard_byte_hours"] / period.hours / GB
+        arc = rs["archive_byte_hours"] / period.hours / GB
+    new_gb = rs["new_bytes"] / GB
+    out = pd.concat(
+        [
+            rs[REPO_KEY].assign(storage_class="STANDARD", quantity=std, new_gb=new_gb),
+            rs[REPO_KEY].assign(storage_class="ARCHIVE", quantity=arc, new_gb=0.0)[arc > 0],
+        ],
+        ignore_index=True,
+    )
+    return out
+
+
+def pull_counts(
+    snapshot: Snapshot, month: str | None = None, repositories: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Pulls per repository for the period: account_id, region, repository, pulls (float).
+
+    pulls = the sum of the daily CloudWatch counts / ``meta["pull_days"]`` x the period's days
+    (30.4375 for the run-rate). A repository without data points had no pulls (CloudWatch
+    reports no data for a day without pulls). `repositories` (account_id, region, repository
+    rows) defaults to every repository of the snapshot.
+    """
+    period = Period(snapshot, month)
+    days = pull_days(snapshot)
+    repos = all_repositories(snapshot) if repositories is None else repositories
+    per_repo = snapshot.pulls.groupby(REPO_KEY, sort=False)["pulls"].sum()
+    total = repos.join(per_repo, on=REPO_KEY)["pulls"].fillna(0.0)
+    return repos.assign(pulls=total.to_numpy(float) / days * period.days)
+
+
+def pull_days(snapshot: Snapshot) -> float:
+    days = snapshot.meta.get("pull_days")
+    if not isinstance(days, int | float) or isinstance(days, bool) or not days > 0:
+        raise SnapshotError(
+            f"{snapshot.path or 'snapshot'}: meta.json pull_days {days!r} is not a positive number"
+        )
+    return float(days)
+
+
+def bytes_per_pull(
+    snapshot: Snapshot, repositories: pd.DataFrame | None = None, graph: BlobGraph | None = None
+) -> pd.DataFrame:
+    """Bytes one pull of each repository transfers (the rule in the module docstring).
+
+    Columns: account_id, region, repository, bytes_per_pull (float, NaN when unknown),
+    bytes_rule ("pulled in window (n images)" | "newest tagged image" | "newest image" | "no images").
+    `graph` (`storage.blob_graph`) is reused when given.
+    """
+    repos = (all_repositories(snapshot) if repositories is None else repositories).reset_index(
+        drop=True
+    )
+    imgs = snapshot.images.reset_index(drop=True)
+    graph = graph or blob_graph(snapshot)
+    code = repository_positions(repos, imgs, graph)
+    end = snapshot.collected_at
+    start = end - pd.Timedelta(days=pull_days(snapshot))
+    in_window = imgs["last_pull_at"].between(start, end).to_numpy(bool)
+    pushed = imgs["pushed_at"].to_numpy(
+        "datetime64[ns]", na_value=np.datetime64(np.iinfo(np.int64).min + 1, "ns")
+    )
+    frame = pd.DataFrame(
+        {"code": code, "pushed": pushed.astype(np.int64), "tagged": tag_counts(imgs) > 0}
+    ).sort_values(["code", "pushed"], kind="stable")
+    newest = frame.drop_duplicates("code", keep="last")
+    tagged = frame[frame["tagged"]].drop_duplicates("code", keep="last")
+    window = np.flatnonzero(in_window)
+    candidates = np.unique(
+        np.concatenate([window, newest.index.to_numpy(), tagged.index.to_numpy()])
+    )
+    nbytes = image_bytes(snapshot, candidates, graph)
+
+    n = len(repos)
+    w = pd.DataFrame({"code": code[window], "b": nbytes.reindex(window).to_numpy(float)})
+    grouped = w.groupby("code")["b"]
+    pulled_n = grouped.size().reindex(range(n)).to_numpy(float)
+    pulled_mean = (grouped.sum(skipna=False) / grouped.size()).reindex(range(n)).to_numpy(float)
+    tagged_b = pd.Series(
+        nbytes.reindex(tagged.index).to_numpy(float), index=tagged["code"]
+    ).reindex(range(n))
+    newest_b = pd.Series(
+        nbytes.reindex(newest.index).to_numpy(float), index=newest["code"]
+    ).reindex(range(n))
+    has_pulled = ~np.isnan(pulled_n)
+    has_tagged = np.isin(np.arange(n), tagged["code"].to_numpy())
+    has_any = np.isin(np.arange(n), newest["code"].to_numpy())
+    out = repos[REPO_KEY].copy()
+    out["bytes_per_pull"] = np.select(
+        [has_pulled, has_tagged, has_any],
+        [pulled_mean, tagged_b.to_numpy(float), newest_b.to_numpy(float)],
+        np.nan,
+    )
+    counts = np.nan_to_num(pulled_n).astype(int).astype(str)
+    out["bytes_rule"] = np.select(
+        [has_pulled, has_tagged, has_any],
+        [
+            np.char.add(np.char.add("pulled in window (", counts), " images)"),
+            "newest tagged image",
+            "newest image",
+        ],
+        "no images",
+    )
+    return out
+
+
+def egress_usage(
+    snapshot: Snapshot,
+    traffic: Any = None,
+    month: str | None = None,
+    repositories: pd.DataFrame | None = None,
+    graph: BlobGraph | None = None,
+) -> pd.DataFrame:
+    """Pulled GB per repository for the period, split by destination (GB = 2^30 bytes).
+
+    Columns: account_id, region, repository, pulls, bytes_per_pull, bytes_rule, layer_cache_hit,
+    traffic_rule, pulled_gb (pulls x bytes per pull x (1 - layer cache hit)), same_region_gb,
+    cross_region_gb, internet_gb. Without a traffic profile the cache hit is taken as 0 and the
+    three destination columns are NaN (unknown).
+    """
+    profile = as_traffic(traffic)
+    repos = (
+        all_repositories(snapshot) if repositories is None else repositories.reset_index(drop=True)
+    )
+    out = pull_counts(snapshot, month, repos).merge(
+        bytes_per_pull(snapshot, repos, graph), on=REPO_KEY, how="left"
+    )
+    if profile is None:
+        shares = pd.DataFrame(
+            {
+                "same_region": np.nan,
+                "cross_region": np.nan,
+                "internet": np.nan,
+                "layer_cache_hit": 0.0,
+                "traffic_rule": None,
+            },
+            index=out.index,
+        )
+    else:
+        shares = profile.assign(out["repository"])
+    out["layer_cache_hit"] = shares["layer_cache_hit"].to_numpy(float)
+    out["traffic_rule"] = shares["traffic_rule"].to_numpy(object)
+    gb = out["pulls"] * out["bytes_per_pull"] * (1 - out["layer_cache_hit"]) / GB
+    out["pulled_gb"] = gb.where(out["pulls"] > 0, 0.0)  # no pulls: nothing moved, whatever the size
+    for k in ("same_region", "cross_region", "internet"):
+        out[f"{k}_gb"] = out["pulled_gb"] * shares[k].to_numpy(float)
+    return out
+
+
+def replication_usage(
+    snapshot: Snapshot, scope: str = "repository", month: str | None = None
+) -> pd.DataFrame:
+    """Replica storage and transfer per replicated repository and destination.
+
+    Columns: account_id, region, repository (the source), destination_account, destination_region,
+    storage_gb (GB-Mo stored again in the destination), transfer_gb (newly pushed GB that cross
+    regions; 0 for a same-region, cross-account destination), in_snapshot (the replica is itself
+    collected, so its storage is already counted there).
+    """
+    return replication_from(
+        snapshot, storage_usage(snapshot, scope, month), all_repositories(snapshot)
+    )
+
+
+def replication_from(snapshot: Snapshot, usage: pd.DataFrame, repos: pd.DataFrame) -> pd.DataFrame:
+    regs = [
+        r
+        for r in snapshot.meta.get("registries") or []
+        if isinstance(r.get("replication_rules"), list | dict)
+    ]
+    if not regs:
+        return pd.DataFrame(
+            columns=REPO_KEY
+            + [
+                "destination_account",
+                "destination_region",
+                "storage_gb",
+                "transfer_gb",
+                "in_snapshot",
+            ]
+        )
+    per_repo = usage.groupby(REPO_KEY, sort=False).agg(
+        storage_gb=("quantity", lambda s: s.sum(skipna=False)), new_gb=("new_gb", "sum")
+    )
+    collected = set(map(tuple, repos[REPO_KEY].to_numpy().tolist()))
+    rows = []
+    for reg in regs:  # registries whose rules are "unknown" are flagged by _replication_flags
+        rules = reg.get("replication_rules")
+        if isinstance(rules, dict):
+            rules = rules.get("rules", [])
+        account, region = str(reg.get("account_id")), str(reg.get("region"))
+        names = [r for (a, g, r) in per_repo.index if a == account and g == region]
+        seen: set[tuple[str, str, str]] = set()
+        for rule in rules:
+            filters = [
+                f.get("filter", "")
+                for f in rule.get("repositoryFilters") or []
+                if f.get("filterType", "PREFIX_MATCH") == "PREFIX_MATCH"
+            ]
+            for dest in rule.get("destinations") or []:
+                d_region, d_account = (
+                    str(dest.get("region")),
+                    str(dest.get("registryId") or account),
+                )
+                if (d_account, d_region) == (account, region):
+                    continue
+                for name in names:
+                    if filters and not any(name.startswith(f) for f in filters):
+                        continue
+                    if (name, d_account, d_region) in seen:
+                        continue
+                    seen.add((name, d_account, d_region))
+                    q = per_repo.loc[(account, region, name)]
+                    rows.append(
+                        {
+                            "account_id": account,
+                            "region": region,
+                            "repository": name,
+                            "destination_account": d_account,
+                            "destination_region": d_region,
+                            "storage_gb": q["storage_gb"],
+                            "transfer_gb": q["new_gb"] if d_region != region else 0.0,
+                            "in_snapshot": (d_account, d_region, name) in collected,
+                        }
+                    )
+    cols = REPO_KEY + [
+        "destination_account",
+        "destination_region",
+        "storage_gb",
+        "transfer_gb",
+        "in_snapshot",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def all_repositories(snapshot: Snapshot) -> pd.DataFrame:
+    keys = pd.concat([snapshot.repositories[REPO_KEY], snapshot.images[REPO_KEY]]).drop_duplicates()
+    return keys.sort_values(REPO_KEY).reset_index(drop=True).astype(object)
+
+
+def usage_tables(
+    snapshot: Snapshot, scope: str, month: str | None, profile: TrafficProfile | None
+) -> dict[str, Any]:
+    """Every usage table, each computed once: rs (repository_storage over the period), storage,
+    egress, replication."""
+    period = Period(snapshot, month)
+    graph = blob_graph(snapshot)
+    rs = repository_storage(snapshot, scope=scope, period=(period.start, period.end), graph=graph)
+    storage = storage_from(rs, period)
+    repos = rs[REPO_KEY].astype(object)
+    return {
+        "rs": rs,
+        "storage": storage,
+        "egress": egress_usage(snapshot, profile, month, repos, graph),
+        "replication": replication_from(snapshot, storage, repos),
+    }
