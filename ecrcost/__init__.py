@@ -41,7 +41,7 @@ _EXPORTS: dict[str, str] = {
     "SCHEMA": "snapshot",
     "SCHEMA_VERSION": "snapshot",
     # collection
-    "collect": "collectors",
+    "collect": "collectors.engine",
     "resolve_targets": "targets",
     # storage model
     "image_storage": "storage",

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import copy
 import os
+import random
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -259,3 +262,65 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, EndpointConnectionError):
         return f"endpoint unreachable: {exc}"
     return f"{type(exc).__name__}: {exc}"
+
+
+# ---- pagination: in one place, retried per page ------------------------------------------------
+# botocore's retry mode (adaptive) handles throttling first; if throttling still escapes it, the
+# same page request is retried here (with backoff), so a listing never loses or repeats a page.
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "LimitExceededException",
+    }
+)
+#: extra attempts per page after botocore's own retries are exhausted
+PAGE_RETRIES = 3
+
+
+def call(
+    fn: Callable[..., dict[str, Any]],
+    retries: int = PAGE_RETRIES,
+    sleep: Callable[[float], None] = time.sleep,
+    **params: Any,
+) -> dict[str, Any]:
+    """`fn(**params)`, retried up to `retries` more times when throttled (2, 4, 8 s, jittered)."""
+    for attempt in range(retries + 1):
+        try:
+            return fn(**params)
+        except ClientError as e:
+            if error_code(e) not in THROTTLING_CODES or attempt == retries:
+                raise
+            sleep(random.uniform(1, 2) * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def pages(
+    client: Any,
+    operation: str,
+    *,
+    token: str = "nextToken",
+    sleep: Callable[[float], None] = time.sleep,
+    **params: Any,
+) -> Iterator[dict[str, Any]]:
+    """Every page of `client.<operation>(**params)`, following the `token` field (nextToken /
+    NextToken). A page that comes back with the token it was asked with would loop forever, so
+    it raises RuntimeError instead."""
+    fn = getattr(client, operation)
+    seen: set[str] = set()
+    next_token: str | None = None
+    while True:
+        kwargs = dict(params, **({token: next_token} if next_token else {}))
+        page = call(fn, sleep=sleep, **kwargs)
+        yield page
+        next_token = page.get(token) or None
+        if next_token is None:
+            return
+        if next_token in seen:
+            raise RuntimeError(f"{operation}: the service returned the same {token} twice")
+        seen.add(next_token)

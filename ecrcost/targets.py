@@ -22,7 +22,7 @@ from typing import Any
 import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .aws import Aws, describe_error
+from .aws import Aws, describe_error, pages
 from .errors import AwsError, TargetError
 
 ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
@@ -99,8 +99,6 @@ def parse_role_arn(arn: str) -> str:
 
 def org_accounts(aws: Aws, region: str) -> list[str]:
     """Ids of the ACTIVE accounts of the caller's AWS Organization (organizations:ListAccounts)."""
-    from .collectors.pages import pages
-
     org = aws.client("organizations", region)
     ids = []
     try:

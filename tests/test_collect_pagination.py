@@ -10,7 +10,7 @@ from ecrcost.aws import Aws
 from ecrcost.collectors import ecr as ecr_mod
 from ecrcost.collectors import metrics
 from ecrcost.collectors.manifests import ACCEPTED_MEDIA_TYPES
-from ecrcost.collectors.pages import pages
+from ecrcost.aws import pages
 
 D = ["sha256:" + f"{i:064x}" for i in range(260)]
 

@@ -13,9 +13,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..aws import error_code
+from ..aws import call, error_code, pages
 from .manifests import ACCEPTED_MEDIA_TYPES
-from .pages import call, pages
 
 #: BatchGetImage takes at most 100 image ids
 BATCH = 100

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .pages import pages
+from ..aws import pages
 
 QUERIES_PER_CALL = 500
 DAY = 86400

@@ -12,8 +12,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..aws import describe_error, error_code
-from .pages import call, pages
+from ..aws import call, describe_error, error_code, pages
 
 UNKNOWN = "unknown"
 DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")

@@ -1,0 +1,434 @@
+"""`collect()`: every account x region x repository -> one `Snapshot`.
+
+The run fans out over a thread pool (a futures -> task map): one task per account-region (list
+repositories), then one per repository (tags, policies, images), one per 1000 of its images
+(manifests), one for the registry settings and one for the CloudWatch pull counts of each
+account-region. `workers=1` runs the same tasks serially.
+
+Failures are data: a target (account-region) whose role cannot be assumed or whose repositories
+cannot be listed is "failed"; one whose repository, pull-count or registry calls partly failed is
+"partial" (each error in `errors`); a repository deleted during the run is skipped and noted in
+the target's `notes`. Only missing credentials or a read-only violation stop the run.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import NoCredentialsError
+
+from ..aws import Aws, describe_error, error_code
+from ..errors import AwsError, InputError, ReadOnlyViolation
+from ..snapshot import Snapshot, new_meta
+from ..targets import Target, resolve_targets
+from . import ecr, metrics, registry
+from .cache import ManifestCache, default_cache_dir
+from .manifests import parse_manifest
+
+#: CloudWatch keeps daily (period >= 1 h) datapoints for 455 days
+MAX_PULL_DAYS = 455
+
+#: images per manifest task: 10 BatchGetImage calls
+MANIFEST_CHUNK = 1000
+
+#: what ECR answers in an opt-in region the account has not enabled
+NOT_ENABLED = ("UnrecognizedClientException", "InvalidClientTokenId")
+
+#: tries per call for registry settings an endpoint may not implement (see Aws.client)
+PROBE_ATTEMPTS = 3
+
+#: progress callback: (tasks done, tasks known so far, description of the last task)
+Progress = Callable[[int, int, str], None]
+
+
+def collect(
+    *,
+    regions: Sequence[str] | None = None,
+    all_regions: bool = False,
+    profile: str | None = None,
+    role_arns: Sequence[str] = (),
+    org_role: str | None = None,
+    endpoint_url: str | None = None,
+    workers: int = 8,
+    manifests: bool = True,
+    pull_days: int = 30,
+    cache_dir: str | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    session: Any = None,
+    aws: Aws | None = None,
+) -> Snapshot:
+    """Collect the ECR inventory of every target (see `ecrcost.targets`) into a `Snapshot`.
+
+    `regions` / `all_regions` / `role_arns` / `org_role` choose the targets; `profile` or
+    `session` (a boto3 Session) the base credentials; `endpoint_url` overrides every service's
+    endpoint (also `AWS_ENDPOINT_URL`); `aws`, an `ecrcost.aws.Aws`, is used as it is instead
+    (tests and notebooks inject one; `profile`, `session` and `endpoint_url` are then not used).
+    `workers` threads share the work. `manifests=False` skips
+    BatchGetImage (storage then falls back on imageSizeInBytes). `pull_days` days of CloudWatch
+    pull counts (0: none). Fetched manifests are cached under `cache_dir` (default
+    `$ECRCOST_CACHE_DIR` or the user cache directory) unless `use_cache` is false.
+
+    meta.json gets the targets (status / error / errors / notes), the registries' settings, the
+    options as `settings` and `api_calls` (calls made, by "service:Operation").
+    Raises `TargetError` (bad region / role ARN), `AwsError` (no credentials), `InputError`.
+    """
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1, not {workers}")
+    if not 0 <= pull_days <= MAX_PULL_DAYS:
+        raise InputError(f"--pull-days must be between 0 and {MAX_PULL_DAYS}, not {pull_days}")
+    started = datetime.now(UTC)
+    if aws is None:
+        aws = Aws(profile=profile, session=session, endpoint_url=endpoint_url, workers=workers)
+    targets = resolve_targets(
+        regions=regions, all_regions=all_regions, role_arns=role_arns, org_role=org_role, aws=aws
+    )
+    aws.check_credentials()
+    cache_path = (cache_dir or default_cache_dir()) if (use_cache and manifests) else None
+    try:
+        cache = ManifestCache(cache_path)
+    except (OSError, sqlite3.Error) as e:
+        raise InputError(
+            f"--cache {cache_path}: cannot use it as the manifest cache ({e})"
+        ) from None
+    run = _Run(aws, cache, manifests=manifests, pull_days=pull_days, now=started)
+    try:
+        _schedule([run.target_task(t) for t in targets], workers, progress)
+    finally:
+        cache.close()
+    meta = new_meta(
+        collected_at=started.isoformat(timespec="seconds"),
+        pull_days=pull_days,
+        targets=[run.targets[(t.account_id, t.region)] for t in targets],
+        registries=[run.registries[k] for k in sorted(run.registries)],
+        settings={
+            "regions": sorted({t.region for t in targets}),
+            "all_regions": all_regions,
+            "profile": profile,
+            "role_arns": list(role_arns),
+            "org_role": org_role,
+            "endpoint_url": aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"),
+            "workers": workers,
+            "manifests": manifests,
+            "cache": str(cache_path) if cache_path else None,
+        },
+        api_calls=aws.operations(),
+    )
+    return Snapshot.build(meta, **run.tables())
+
+
+# ---- scheduling ----------------------------------------------------------------------------------
+@dataclass
+class _Task:
+    """A unit of work: `fn()` returns follow-up tasks. `label` is shown in the progress bar."""
+
+    label: str
+    fn: Callable[[], list[_Task]]
+
+
+def _schedule(tasks: Iterable[_Task], workers: int, progress: Progress | None) -> None:
+    """Run `tasks` and their follow-ups; serially when workers == 1, else on a thread pool."""
+    pending: deque[_Task] = deque(tasks)
+    done, total = 0, len(pending)
+
+    def tick(task: _Task, follow: list[_Task]) -> None:
+        nonlocal done, total
+        done += 1
+        total += len(follow)
+        if progress:
+            progress(done, total, task.label)
+
+    if workers == 1:
+        while pending:
+            task = pending.popleft()
+            follow = task.fn()
+            pending.extend(follow)
+            tick(task, follow)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ecrcost") as pool:
+        futures: dict[Future[list[_Task]], _Task] = {pool.submit(t.fn): t for t in pending}
+        try:
+            while futures:
+                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    task = futures.pop(f)
+                    follow = f.result()
+                    for t in follow:
+                        futures[pool.submit(t.fn)] = t
+                    tick(task, follow)
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+
+
+# ---- the run's state -----------------------------------------------------------------------------
+@dataclass
+class _Run:
+    aws: Aws
+    cache: ManifestCache
+    manifests: bool
+    pull_days: int
+    now: datetime
+    targets: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    registries: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    repositories: list[dict[str, Any]] = field(default_factory=list)
+    images: list[dict[str, Any]] = field(default_factory=list)
+    pulls: list[dict[str, Any]] = field(default_factory=list)
+    parsed: dict[str, tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = field(
+        default_factory=dict
+    )
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def tables(self) -> dict[str, list[dict[str, Any]]]:
+        """Row lists for `Snapshot.build`, in a stable order."""
+        key = ("account_id", "region", "repository")
+        parsed = [self.parsed[d] for d in sorted(self.parsed)]
+        return {
+            "repositories": sorted(self.repositories, key=lambda r: tuple(r[k] for k in key)),
+            "images": sorted(self.images, key=lambda r: (*(r[k] for k in key), r["digest"])),
+            "manifests": [m for m, _, _ in parsed],
+            "blobs": [b for _, bs, _ in parsed for b in bs],
+            "children": [c for _, _, cs in parsed for c in cs],
+            "pulls": sorted(self.pulls, key=lambda r: (*(r[k] for k in key), r["date"])),
+        }
+
+    # -- bookkeeping (called from worker threads) --
+    def _problem(self, t: Target, error: str, repository: str | None = None) -> None:
+        with self.lock:
+            entry = self.targets[(t.account_id, t.region)]
+            entry["errors"].append({"repository": repository, "error": error})
+            if entry["status"] == "ok":
+                entry["status"] = "partial"
+                entry["error"] = entry["error"] or error
+
+    def _note(self, t: Target, repository: str | None, note: str) -> None:
+        with self.lock:
+            self.targets[(t.account_id, t.region)]["notes"].append(
+                {"repository": repository, "note": note}
+            )
+
+    def _guard(
+        self, t: Target, what: str, fn: Callable[[], list[_Task]], repository: str | None = None
+    ) -> list[_Task]:
+        """Run `fn`, turning any failure but a fatal one into an error of target `t`."""
+        try:
+            return fn()
+        except (ReadOnlyViolation, AwsError):
+            raise
+        except NoCredentialsError as e:
+            raise AwsError(f"no AWS credentials for {t.account_id} {t.region}: {e}") from None
+        except ecr.RepositoryGone:
+            self._note(t, repository, "deleted during collection; skipped")
+            return []
+        except Exception as e:  # noqa: BLE001 -- failures are data
+            self._problem(t, f"{what}: {describe_error(e)}", repository)
+            return []
+
+    # -- tasks --
+    def target_task(self, t: Target) -> _Task:
+        self.targets[(t.account_id, t.region)] = {
+            "account_id": t.account_id,
+            "region": t.region,
+            "role_arn": t.role_arn,
+            "status": "ok",
+            "error": None,
+            "errors": [],
+            "notes": [],
+        }
+
+        def run() -> list[_Task]:
+            try:
+                client = self.aws.client("ecr", t.region, t.role_arn)
+                repos = ecr.list_repositories(client)
+            except (ReadOnlyViolation, AwsError):
+                raise
+            except Exception as e:  # noqa: BLE001 -- the whole target failed
+                with self.lock:
+                    entry = self.targets[(t.account_id, t.region)]
+                    hint = (
+                        " (is this region enabled for the account?)"
+                        if error_code(e) in NOT_ENABLED
+                        else ""
+                    )
+                    entry.update(status="failed", error=describe_error(e) + hint)
+                    self.registries[(t.account_id, t.region)] = registry.unknown(
+                        t.account_id, t.region
+                    )
+                return []
+            follow = [self.registry_task(t, client)]
+            follow += [self.repository_task(t, client, r) for r in repos]
+            if self.pull_days > 0 and repos:
+                follow.append(self.pulls_task(t, [r["repositoryName"] for r in repos]))
+            return follow
+
+        return _Task(f"{t.account_id} {t.region}", run)
+
+    def registry_task(self, t: Target, client: Any) -> _Task:
+        def run() -> list[_Task]:
+            probe = self.aws.client("ecr", t.region, t.role_arn, attempts=PROBE_ATTEMPTS)
+            reg, errors = registry.collect_registry(client, t.account_id, t.region, probe)
+            with self.lock:
+                self.registries[(t.account_id, t.region)] = reg
+            for err in errors:
+                self._problem(t, f"registry: {err}")
+            return []
+
+        return _Task(f"{t.account_id} {t.region} registry", lambda: self._guard(t, "registry", run))
+
+    def repository_task(self, t: Target, client: Any, repo: dict[str, Any]) -> _Task:
+        name = repo["repositoryName"]
+
+        def run() -> list[_Task]:
+            row = ecr.repository_row(t.account_id, t.region, repo)
+            errors: list[str] = []
+            try:
+                details, errors = ecr.repository_details(client, repo)
+                row.update(details)
+            except ecr.RepositoryGone:
+                raise
+            except Exception as e:  # noqa: BLE001
+                errors.append(describe_error(e))
+            images: list[dict[str, Any]] = []
+            try:
+                images = [
+                    ecr.image_row(t.account_id, t.region, d)
+                    for d in ecr.describe_images(client, name)
+                ]
+            except ecr.RepositoryGone:
+                raise
+            except Exception as e:  # noqa: BLE001
+                errors.append(f"images: {describe_error(e)}")
+                row["images_complete"] = False
+            row["error"] = "; ".join(errors) or None
+            with self.lock:
+                self.repositories.append(row)
+                self.images += images
+            for err in errors:
+                self._problem(t, err, name)
+            if not (images and self.manifests):
+                return []
+            digests = [i["digest"] for i in images]
+            listed = frozenset(digests)
+            return [
+                self.manifest_task(t, client, row, digests[i : i + MANIFEST_CHUNK], listed)
+                for i in range(0, len(digests), MANIFEST_CHUNK)
+            ]
+
+        return _Task(
+            f"{t.account_id} {t.region} {name}", lambda: self._guard(t, "repository", run, name)
+        )
+
+    def manifest_task(
+        self,
+        t: Target,
+        client: Any,
+        row: dict[str, Any],
+        digests: list[str],
+        listed: frozenset[str],
+    ) -> _Task:
+        """Manifests of up to MANIFEST_CHUNK images of one repository (so a big repository's
+        BatchGetImage calls spread over the workers)."""
+        name = row["repository"]
+
+        def run() -> list[_Task]:
+            try:
+                self._manifests(t, client, name, digests, listed)
+            except ecr.RepositoryGone:
+                self._drop_repository(t, name)
+                raise
+            except Exception as e:  # noqa: BLE001
+                error = f"manifests: {describe_error(e)}"
+                with self.lock:
+                    row["error"] = "; ".join(x for x in (row["error"], error) if x)
+                self._problem(t, error, name)
+            return []
+
+        return _Task(
+            f"{t.account_id} {t.region} {name} manifests",
+            lambda: self._guard(t, "manifests", run, name),
+        )
+
+    def _drop_repository(self, t: Target, name: str) -> None:
+        """Forget a repository found deleted after its rows were recorded."""
+
+        def other(r: dict[str, Any]) -> bool:
+            return (r["account_id"], r["region"], r["repository"]) != (t.account_id, t.region, name)
+
+        with self.lock:
+            self.repositories = [r for r in self.repositories if other(r)]
+            self.images = [i for i in self.images if other(i)]
+
+    def pulls_task(self, t: Target, names: list[str]) -> _Task:
+        def run() -> list[_Task]:
+            client = self.aws.client("cloudwatch", t.region, t.role_arn)
+            rows = metrics.collect_pulls(
+                client, t.account_id, t.region, names, self.pull_days, self.now
+            )
+            with self.lock:
+                self.pulls += rows
+            return []
+
+        return _Task(f"{t.account_id} {t.region} pulls", lambda: self._guard(t, "pulls", run))
+
+    def _manifests(
+        self,
+        t: Target,
+        client: Any,
+        repository: str,
+        digests: list[str],
+        listed: frozenset[str] = frozenset(),
+    ) -> None:
+        """Parse the manifests of `digests` and of their index children (cache first, then
+        BatchGetImage), into `self.parsed`. Children in `listed` (images of the repository,
+        fetched by their own task) are left to that task."""
+        pending = set(digests)
+        for _depth in range(4):  # image -> index -> nested index: never deeper in practice
+            with self.lock:
+                pending -= self.parsed.keys()
+            if not pending:
+                return
+            docs = self.cache.get_many(pending)
+            fetched, failed = ecr.batch_get_manifests(
+                client, repository, sorted(pending - docs.keys())
+            )
+            self.cache.put_many(fetched)
+            docs.update(fetched)
+            children: set[str] = set()
+            results = {}
+            for digest, (media_type, text) in docs.items():
+                results[digest] = parse_manifest(digest, media_type, text)
+                children |= {c["child_digest"] for c in results[digest][2]}
+            missing = []
+            for digest, why in failed.items():
+                if why.startswith("ImageNotFound"):
+                    missing.append(digest)
+                else:  # e.g. UnsupportedImageType: recorded as an unparsed manifest
+                    results[digest] = (
+                        {
+                            "digest": digest,
+                            "media_type": None,
+                            "kind": "unparsed",
+                            "error": f"BatchGetImage: {why}",
+                        },
+                        [],
+                        [],
+                    )
+            with self.lock:
+                self.parsed.update(results)
+            if missing:
+                self._note(
+                    t,
+                    repository,
+                    f"{len(missing)} manifest(s) not found by BatchGetImage "
+                    f"(deleted during collection?): {', '.join(sorted(missing)[:5])}",
+                )
+            pending = children - listed
