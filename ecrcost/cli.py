@@ -14,102 +14,19 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import EcrcostError
-
-EXIT_PARTIAL = 3
-
-
-class EcrcostGroup(click.Group):
-    """A click group whose commands turn expected errors into clean messages (no traceback)."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except EcrcostError as e:
-            raise click.ClickException(str(e)) from None
-        except Exception as e:
-            # a safety net: an AWS error no library function anticipated is still a one-line
-            # message (exit 1), not a traceback
-            if type(e).__module__.startswith(("botocore.", "boto3.")):
-                raise click.ClickException(f"AWS: {e}") from None
-            raise
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
-
-
-# ---- shared options ------------------------------------------------------------------------------
-def format_option(default: str = "table") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """--format table|csv|json|markdown."""
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["table", "csv", "json", "markdown"]),
-        default=default,
-        show_default=True,
-        help="Output format.",
-    )
-
-
-def prices_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--prices FILE: a price catalog of the user's own instead of the bundled one."""
-    return click.option(
-        "--prices",
-        "prices_file",
-        type=click.Path(dir_okay=False),
-        default=None,
-        help="Use this price catalog (CSV) instead of the bundled one.",
-    )(f)
-
-
-def traffic_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--traffic FILE: the traffic profile (TOML) saying where pulls go."""
-    return click.option(
-        "--traffic",
-        "traffic_file",
-        type=click.Path(dir_okay=False),
-        default=None,
-        help="Traffic profile (TOML): shares of pulled bytes by destination. Without it egress cost is unknown.",
-    )(f)
-
-
-def snapshot_argument(f: Callable[..., Any]) -> Callable[..., Any]:
-    """SNAPSHOT: a directory written by `ecrcost collect`."""
-    return click.argument("snapshot", type=click.Path(file_okay=False))(f)
-
-
-def echo_output(text: str) -> None:
-    """Write rendered output to stdout without an extra newline."""
-    click.echo(text, nl=not text.endswith("\n"))
-
-
-def report_incomplete(snapshot: Any) -> int:
-    """Print the snapshot's failed/partial account-regions to stderr; return the exit code."""
-    bad = snapshot.incomplete_targets
-    if len(bad) == 0:
-        return 0
-    click.echo(f"Incomplete: {len(bad)} account-region(s) failed or were partial:", err=True)
-    for t in bad.itertuples(index=False):
-        click.echo(f"  {t.account_id} {t.region}: {t.status}: {t.error or ''}".rstrip(), err=True)
-    return EXIT_PARTIAL
-
-
-def exit_if_incomplete(snapshot: Any) -> None:
-    """After a command's output: list the snapshot's failed/partial targets and exit 3, if any."""
-    code = report_incomplete(snapshot)
-    if code:
-        sys.exit(code)
-
-
-def with_examples(*lines: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Append an Examples section to a command's help."""
-
-    def deco(f: Callable[..., Any]) -> Callable[..., Any]:
-        example = "\n\n\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
-        f.__doc__ = (f.__doc__ or "").rstrip() + example
-        return f
-
-    return deco
+from .commands.options import (
+    EcrcostGroup,
+    echo_output,
+    exit_if_incomplete,
+    format_option,
+    prices_option,
+    report_incomplete,
+    scope_option,
+    snapshot_argument,
+    traffic_option,
+    users_option,
+    with_examples,
+)
 
 
 @click.group(cls=EcrcostGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -359,13 +276,7 @@ def _emit_with_method(df: Any, fmt: str, title: str) -> None:
     show_default=True,
     help="One row per repository, account, region, or one total.",
 )
-@click.option(
-    "--scope",
-    type=click.Choice(["repository", "registry"]),
-    default="repository",
-    show_default=True,
-    help="Deduplicate layers within each repository or each account+region.",
-)
+@scope_option
 @click.option(
     "--month",
     default=None,
@@ -496,12 +407,7 @@ def prices_refresh(
 @cli.command("compare")
 @snapshot_argument
 @traffic_option
-@click.option(
-    "--users",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Seats for per-user plans (Docker Hub, GitHub, GitLab).  [default: 1]",
-)
+@users_option
 @prices_option
 @click.option(
     "--plans",
@@ -602,19 +508,11 @@ def compare_command(
 )
 @traffic_option
 @prices_option
-@click.option(
-    "--scope",
-    type=click.Choice(["repository", "registry"]),
-    default="repository",
-    show_default=True,
-    help="Deduplicate layers within each repository or each account+region.",
-)
+@scope_option
 @click.option(
     "--free-tier", is_flag=True, help="Subtract free allowances, as `ecrcost costs --free-tier`."
 )
-@click.option(
-    "--users", type=int, default=None, help="Seats for the registry comparison (per-user plans)."
-)
+@users_option
 @click.option(
     "--out",
     "out_dir",

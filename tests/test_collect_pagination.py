@@ -6,11 +6,10 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
-from ecrcost.aws import Aws
+from ecrcost.aws import Aws, pages
 from ecrcost.collectors import ecr as ecr_mod
 from ecrcost.collectors import metrics
 from ecrcost.collectors.manifests import ACCEPTED_MEDIA_TYPES
-from ecrcost.aws import pages
 
 D = ["sha256:" + f"{i:064x}" for i in range(260)]
 

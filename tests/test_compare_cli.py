@@ -8,9 +8,9 @@ from click.testing import CliRunner
 
 from ecrcost.cli import cli
 from ecrcost.pricing.summary import costs
-from ecrcost.usage import egress_usage
 from ecrcost.registries import REGISTRIES, compare, dimensions, load_plans, workload
 from ecrcost.snapshot import Snapshot
+from ecrcost.usage import egress_usage
 
 A, R = "111111111111", "us-east-1"
 GB = 2**30

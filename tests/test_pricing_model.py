@@ -9,9 +9,9 @@ from ecrcost.errors import InputError, SnapshotError
 from ecrcost.pricing.catalog import load_catalog
 from ecrcost.pricing.model import line_items
 from ecrcost.pricing.summary import costs
-from ecrcost.usage import egress_usage
 from ecrcost.snapshot import Snapshot
 from ecrcost.traffic import TrafficProfile
+from ecrcost.usage import egress_usage
 
 GB, TB = 2**30, 2**40
 A, B = "111111111111", "222222222222"

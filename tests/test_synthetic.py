@@ -259,8 +259,8 @@ def test_the_clock_moves_pull_counts_only():
 def test_synthetic_snapshot_pulls_only_repositories_that_hold_images():
     # a repository with pulls but no images has unknown bytes per pull, which would make every
     # egress total of a benchmark unknown
-    from ecrcost.usage import egress_usage
     from ecrcost.synthetic import synthetic_snapshot
+    from ecrcost.usage import egress_usage
 
     snap = synthetic_snapshot(images=20_000, repositories=200, seed=0)
     key = ["account_id", "region", "repository"]

@@ -1,0 +1,1 @@
+"""Click commands of ecrcost, one module per feature; cli.py registers them."""
