@@ -9,6 +9,7 @@ is one of these; the CLI turns them into a one-line message and exit code 1, nev
     │   ├── PriceCatalogError      malformed or incomplete price catalog file
     │   ├── TrafficProfileError    malformed traffic profile TOML
     │   ├── PlanCatalogError       malformed registry plan file
+    │   ├── BillError              unusable bill: BILLDIR, CUR file (missing columns), month range
     │   └── TargetError            unknown region, invalid role ARN, bad account list
     ├── AwsError                   an AWS call failed in a way that stops the whole command
     │   └── ReadOnlyViolation      code asked for an AWS operation outside the read allowlist
@@ -42,6 +43,10 @@ class TrafficProfileError(InputError):
 
 class PlanCatalogError(InputError):
     """A registry plan file is malformed (names the file and row)."""
+
+
+class BillError(InputError):
+    """A bill cannot be used: a BILLDIR, a CUR file lacking columns, a bad month range (names it)."""
 
 
 class TargetError(InputError):
