@@ -63,6 +63,14 @@ COLLECT_ACTIONS: tuple[str, ...] = (
     "sts:GetCallerIdentity",
 )
 
+#: The IAM actions `ecrcost bill fetch` (Cost Explorer) and `bill import s3://...` (s3:ListBucket
+#: is the action behind ListObjectsV2) call; the README's minimal policy lists them too.
+BILL_ACTIONS: tuple[str, ...] = (
+    "ce:GetCostAndUsage",
+    "s3:GetObject",
+    "s3:ListBucket",
+)
+
 #: botocore retry attempts per call (first try included). Throttling backs off from 1 s
 #: (adaptive mode also rate-limits the client); other retryable errors from 50 ms.
 MAX_ATTEMPTS = 6

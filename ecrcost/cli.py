@@ -626,3 +626,11 @@ def demo_command(out_dir: str, size: str, seed: int, force: bool) -> None:
         f"     ecrcost compare {result.snapshot_dir} --traffic {result.traffic_file}  (plans, notes, sources)"
     )
     exit_if_incomplete(result.snapshot)
+
+
+# ---- commands in their own modules (ecrcost/commands/) --------------------------------------------
+from .commands.bill import bill_group  # noqa: E402
+from .commands.reconcile import reconcile_command  # noqa: E402
+
+cli.add_command(bill_group)
+cli.add_command(reconcile_command)

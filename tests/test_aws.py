@@ -7,7 +7,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from ecrcost.aws import COLLECT_ACTIONS, Aws, is_read_operation
+from ecrcost.aws import BILL_ACTIONS, COLLECT_ACTIONS, Aws, is_read_operation
 from ecrcost.errors import AwsError, ReadOnlyViolation
 
 
@@ -117,12 +117,12 @@ def test_no_credentials_is_a_clear_error(aws_env, monkeypatch):
 
 
 def test_collect_actions_are_reads_and_readme_policy_lists_exactly_them():
-    assert all(is_read_operation(a.split(":")[1]) for a in COLLECT_ACTIONS)
+    assert all(is_read_operation(a.split(":")[1]) for a in COLLECT_ACTIONS + BILL_ACTIONS)
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     section = readme.split("<!-- section: collect -->")[1].split("<!-- /section: collect -->")[0]
     policy = json.loads(re.search(r"```json\n(.*?)```", section, re.S).group(1))
     actions = [a for stmt in policy["Statement"] for a in stmt["Action"]]
-    assert sorted(actions) == sorted(COLLECT_ACTIONS)
+    assert sorted(actions) == sorted(COLLECT_ACTIONS + BILL_ACTIONS)
 
 
 def test_aws_region_wins_over_aws_default_region_as_in_the_aws_cli(aws_env, monkeypatch):
