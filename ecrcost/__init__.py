@@ -62,6 +62,13 @@ _EXPORTS: dict[str, str] = {
     "report": "reporting.monthly",
     "Report": "reporting.output",
     "render": "reporting.tables",
+    # the bill and estimate vs bill
+    "BillError": "errors",
+    "fetch_bill": "billing",
+    "import_bill": "billing",
+    "load_bill": "billing",
+    "write_bill": "billing",
+    "reconcile": "reconcile",
     # synthetic data and the demo
     "synthetic_snapshot": "synthetic",
     "synthetic_organization": "synthetic",

@@ -17,7 +17,18 @@ from ecrcost.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-COMMANDS = ["collect", "costs", "compare", "report", "prices show", "prices refresh", "demo"]
+COMMANDS = [
+    "collect",
+    "costs",
+    "compare",
+    "report",
+    "prices show",
+    "prices refresh",
+    "demo",
+    "bill fetch",
+    "bill import",
+    "reconcile",
+]
 
 
 def code_lines(markdown: str) -> list[str]:
