@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .commands.bill import bill_group
 from .commands.options import (
     EcrcostGroup,
     echo_output,
@@ -27,6 +28,7 @@ from .commands.options import (
     users_option,
     with_examples,
 )
+from .commands.reconcile import reconcile_command
 
 
 @click.group(cls=EcrcostGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -627,10 +629,6 @@ def demo_command(out_dir: str, size: str, seed: int, force: bool) -> None:
     )
     exit_if_incomplete(result.snapshot)
 
-
-# ---- commands in their own modules (ecrcost/commands/) --------------------------------------------
-from .commands.bill import bill_group  # noqa: E402
-from .commands.reconcile import reconcile_command  # noqa: E402
 
 cli.add_command(bill_group)
 cli.add_command(reconcile_command)

@@ -27,8 +27,9 @@ import pandas as pd
 
 from .billing import load_bill
 from .errors import BillError
-from .pricing.model import Period, as_catalog, line_items
+from .pricing.model import as_catalog, line_items
 from .snapshot import Snapshot, load_snapshot
+from .usage import Period
 
 #: the output columns (JSON keys): grouping columns, then the figures
 GROUP_COLUMNS = [

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
-# Until the shared options land in commands/options.py, this module declares its own.
+from .options import with_examples
 
-
-def with_examples(*lines: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Append an Examples section to a command's help."""
-
-    def deco(f: Callable[..., Any]) -> Callable[..., Any]:
-        f.__doc__ = (
-            (f.__doc__ or "").rstrip()
-            + "\n\n\b\nExamples:\n"
-            + "\n".join(f"  {line}" for line in lines)
-        )
-        return f
-
-    return deco
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def aws_options(f: Callable[..., Any]) -> Callable[..., Any]:

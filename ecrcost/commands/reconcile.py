@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import click
 
-from .bill import with_examples
+from .options import (
+    echo_output,
+    exit_if_incomplete,
+    format_option,
+    prices_option,
+    scope_option,
+    snapshot_argument,
+    traffic_option,
+    with_examples,
+)
 
 
 @click.command("reconcile")
-@click.argument("snapshot", type=click.Path(file_okay=False))
+@snapshot_argument
 @click.option(
     "--bill",
     "bill_dir",
@@ -17,35 +26,10 @@ from .bill import with_examples
     help="Bill directory from `ecrcost bill fetch|import`.",
 )
 @click.option("--month", required=True, metavar="YYYY-MM", help="The calendar month to compare.")
-@click.option(
-    "--scope",
-    type=click.Choice(["repository", "registry"]),
-    default="repository",
-    show_default=True,
-    help="Deduplicate layers within each repository or each account+region.",
-)
-@click.option(
-    "--traffic",
-    "traffic_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Traffic profile (TOML); without it modelled egress is unknown.",
-)
-@click.option(
-    "--prices",
-    "prices_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Use this price catalog (CSV) instead of the bundled one.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "markdown"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@scope_option
+@traffic_option
+@prices_option
+@format_option()
 @with_examples(
     "ecrcost reconcile snap --bill bill --month 2026-11",
     "ecrcost reconcile snap --bill bill --month 2026-11 --traffic profile.toml --format json",
@@ -65,7 +49,6 @@ def reconcile_command(
 
     diff_usd = modelled - billed. Exits 3 when the snapshot has failed or partial account-regions.
     """
-    from ..cli import echo_output, exit_if_incomplete
     from ..reconcile import reconcile
     from ..reporting.tables import render
     from ..snapshot import load_snapshot
