@@ -193,10 +193,10 @@ def collect_command(
     code = report_incomplete(snap)
     if code:
         for target in snap.meta["targets"]:
-            for e in target.get("errors", []):
+            for err in target.get("errors", []):
                 click.echo(
                     f"  {target['account_id']} {target['region']} "
-                    f"{e.get('repository') or '(registry)'}: {e['error']}",
+                    f"{err.get('repository') or '(registry)'}: {err['error']}",
                     err=True,
                 )
         sys.exit(code)

@@ -123,12 +123,12 @@ def isolated_emulator() -> Iterator[None]:
 
     original = AccountSpecificBackend.__dict__["get_session"], moto_utils.Session
     session = demo_session()
-    AccountSpecificBackend.get_session = classmethod(lambda cls: session)  # type: ignore[method-assign,assignment]
-    moto_utils.Session = lambda: session._session  # type: ignore[assignment,misc]
+    AccountSpecificBackend.get_session = classmethod(lambda cls: session)
+    moto_utils.Session = lambda: session._session
     try:
         yield
     finally:
-        AccountSpecificBackend.get_session, moto_utils.Session = original  # type: ignore[method-assign]
+        AccountSpecificBackend.get_session, moto_utils.Session = original
 
 
 @contextlib.contextmanager

@@ -130,16 +130,19 @@ def conform(name: str, df: pd.DataFrame | list[dict[str, Any]] | None) -> pd.Dat
     """
     if df is None:
         return empty_table(name)
-    if not isinstance(df, pd.DataFrame):
-        df = pd.DataFrame(list(df))
-    if len(df) == 0 and len(df.columns) == 0:
+    frame = df if isinstance(df, pd.DataFrame) else pd.DataFrame(list(df))
+    if len(frame) == 0 and len(frame.columns) == 0:
         return empty_table(name)
-    extra = set(df.columns) - set(SCHEMA[name])
+    extra = set(frame.columns) - set(SCHEMA[name])
     if extra:
         raise ValueError(f"table {name!r}: unknown columns {sorted(extra)}")
     out = {}
     for col, dtype in SCHEMA[name].items():
-        s = df[col] if col in df.columns else pd.Series([None] * len(df), index=df.index)
+        s = (
+            frame[col]
+            if col in frame.columns
+            else pd.Series([None] * len(frame), index=frame.index)
+        )
         out[col] = _as_dtype(s, dtype)
     return pd.DataFrame(out).reset_index(drop=True)
 

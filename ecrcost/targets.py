@@ -57,7 +57,7 @@ def _known_regions() -> set[str]:
 
 def partition_of(region: str) -> str:
     """The partition ("aws", "aws-cn", ...) a region belongs to."""
-    return _botocore().get_partition_for_region(region)
+    return str(_botocore().get_partition_for_region(region))
 
 
 def resolve_regions(
@@ -136,7 +136,9 @@ def resolve_targets(
     region_list = resolve_regions(regions, all_regions=all_regions, default=aws.default_region)
     home = region_list[0]
     if role_arns:
-        accounts = [(parse_role_arn(a), a.strip()) for a in dict.fromkeys(role_arns)]
+        accounts: list[tuple[str, str | None]] = [
+            (parse_role_arn(a), a.strip()) for a in dict.fromkeys(role_arns)
+        ]
     elif org_role:
         aws.check_credentials()
         part = partition_of(home)
@@ -152,10 +154,10 @@ def resolve_targets(
 def _own_account(aws: Aws, region: str) -> str:
     """The current credentials' account: STS, or the ECR registry id where there is no STS."""
     try:
-        return aws.caller_account(region)
+        return str(aws.caller_account(region))
     except (ClientError, BotoCoreError) as sts_error:
         try:
-            return aws.client("ecr", region).describe_registry()["registryId"]
+            return str(aws.client("ecr", region).describe_registry()["registryId"])
         except (ClientError, BotoCoreError):
             raise AwsError(
                 f"cannot tell which account the credentials belong to: {describe_error(sts_error)}"

@@ -10,7 +10,7 @@ one calendar month (UTC); `pricing.model` joins these quantities to the price ca
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from .storage import (
     REPO_KEY,
     SCOPES,
     BlobGraph,
+    Scope,
     blob_graph,
     image_bytes,
     repository_positions,
@@ -55,13 +56,14 @@ class Period:
 
     @property
     def hours(self) -> float:
-        return (self.end - self.start) / pd.Timedelta(hours=1)
+        return float((self.end - self.start) / pd.Timedelta(hours=1))
 
 
-def check_scope(scope: str) -> None:
-    """InputError unless `scope` is one of `storage.SCOPES`."""
+def check_scope(scope: str) -> Scope:
+    """`scope` as a `storage.Scope`; InputError unless it is one of `storage.SCOPES`."""
     if scope not in SCOPES:
         raise InputError(f"--scope {scope!r}: expected one of {', '.join(SCOPES)}")
+    return cast(Scope, scope)
 
 
 def storage_usage(
@@ -73,11 +75,9 @@ def storage_usage(
     NaN when unknown), new_gb (GB of blobs first pushed within the period: what replication
     transfers). One STANDARD row per repository; an ARCHIVE row where there are archived bytes.
     """
-    check_scope(scope)
     period = Period(snapshot, month)
-    return storage_from(
-        repository_storage(snapshot, scope=scope, period=(period.start, period.end)), period
-    )
+    rs = repository_storage(snapshot, scope=check_scope(scope), period=(period.start, period.end))
+    return storage_from(rs, period)
 
 
 def storage_from(rs: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -330,7 +330,9 @@ def usage_tables(
     egress, replication."""
     period = Period(snapshot, month)
     graph = blob_graph(snapshot)
-    rs = repository_storage(snapshot, scope=scope, period=(period.start, period.end), graph=graph)
+    rs = repository_storage(
+        snapshot, scope=check_scope(scope), period=(period.start, period.end), graph=graph
+    )
     storage = storage_from(rs, period)
     repos = rs[REPO_KEY].astype(object)
     return {

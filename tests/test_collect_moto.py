@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from collect_fixtures import OCI, OCI_INDEX, blob, image_manifest, index_manifest, push
 
 import ecrcost
+from ecrcost.aws import Aws
 from ecrcost.storage import repository_storage
 
 R = "us-east-1"
@@ -155,6 +156,18 @@ def test_two_regions(ecr):
     arns = set(snap.repositories["arn"])
     assert arns == {f"arn:aws:ecr:{r}:{ACCOUNT}:repository/svc" for r in (R, "eu-west-1")}
     assert {r["region"] for r in snap.meta["registries"]} == {R, "eu-west-1"}
+
+
+def test_an_injected_aws_is_used_for_every_call(ecr):
+    ecr.create_repository(repositoryName="svc")
+    push(ecr, "svc", image_manifest(("c", 1), [("x", 10)]), "v1")
+    aws = Aws(session=boto3.Session(region_name=R), workers=2)
+
+    snap = ecrcost.collect(regions=[R], aws=aws, workers=2, use_cache=False)
+
+    assert len(snap.images) == 1 and snap.meta["targets"][0]["status"] == "ok"
+    assert aws.calls[("ecr", "DescribeImages")] >= 1  # the calls went through the injected Aws
+    assert snap.meta["api_calls"] == aws.operations()
 
 
 def _account_ecr(account):

@@ -39,6 +39,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import PriceCatalogError
+from ..flags import Flag
 from .tiers import Tier, check_ladder, describe_ladder, usd_text
 
 COLUMNS = [
@@ -104,14 +105,28 @@ class Price:
         return describe_ladder(self.tiers, self.unit)
 
     @property
-    def flags(self) -> list[str]:
+    def flags(self) -> list[Flag]:
         """Warnings to carry into every output that uses this price."""
         what = f"{self.dimension} ({self.storage_class})" if self.storage_class else self.dimension
         out = []
         if self.fallback:
-            out.append(f"fallback price: no sourced {what} price for {self.region}")
+            out.append(
+                Flag(
+                    "fallback-price",
+                    f"fallback price: no sourced {what} price for {self.region}",
+                    what=what,
+                    region=self.region,
+                )
+            )
         if self.confidence == "low":
-            out.append(f"low-confidence price: {what} {self.region}")
+            out.append(
+                Flag(
+                    "low-confidence-price",
+                    f"low-confidence price: {what} {self.region}",
+                    what=what,
+                    region=self.region,
+                )
+            )
         return out
 
 

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..flags import Flag
 from ..snapshot import Snapshot
 from ..storage import REPO_KEY
 from ..traffic import TrafficProfile, as_traffic
@@ -129,7 +130,7 @@ def _items(
     prices: Sequence[Price],
     storage_class: str = "",
     destination: Any = None,
-    extra_flags: Sequence[list[str]] | None = None,
+    extra_flags: Sequence[list[Flag]] | None = None,
 ) -> pd.DataFrame:
     """Line-item rows for `frame`'s repositories (REPO_KEY columns) with their prices attached."""
     q = quantity.to_numpy(float)
@@ -137,7 +138,7 @@ def _items(
         p.rate if len(p.tiers) == 1 else (u / x if x else p.rate)
         for p, x, u in zip(prices, q, usd, strict=True)
     ]
-    flags = [list(p.flags) for p in prices]
+    flags: list[list[Flag]] = [list(p.flags) for p in prices]
     if extra_flags is not None:
         flags = [a + list(b) for a, b in zip(flags, extra_flags, strict=True)]
     return pd.DataFrame(
@@ -169,18 +170,16 @@ def _storage_items(usage: pd.DataFrame, catalog: Catalog, free_tier: bool) -> li
             continue
         q, extra = u["quantity"], None
         if free_tier and cls == "STANDARD":
-            allowance = catalog.allowance("free tier storage", service=ECR)
-            q = deduct_allowance(q, u["account_id"], allowance.tiers[-1][1])
-            extra = [
-                [
-                    f"free tier: {allowance.tiers[-1][1]:g} GB-Mo of storage per account deducted "
-                    f"(legacy free tier)"
-                ]
-            ] * len(u)
+            gb = catalog.allowance("free tier storage", service=ECR).tiers[-1][1]
+            q = deduct_allowance(q, u["account_id"], gb)
+            flag = Flag(
+                "free-tier-storage",
+                f"free tier: {gb:g} GB-Mo of storage per account deducted (legacy free tier)",
+                gb=gb,
+            )
+            extra = [[flag]] * len(u)
         groups = list(zip(u["account_id"], u["region"], strict=True))
-        usd, used = price_by_group(
-            q, groups, lambda k, c=cls: catalog.price("storage", k[1], c, service=ECR)
-        )
+        usd, used = price_by_group(q, groups, _storage_price(catalog, cls))
         out.append(
             _items(
                 u,
@@ -196,6 +195,11 @@ def _storage_items(usage: pd.DataFrame, catalog: Catalog, free_tier: bool) -> li
     return out
 
 
+def _storage_price(catalog: Catalog, storage_class: str) -> Callable[[Any], Price]:
+    """The storage price of a (account, region) group key in `storage_class`."""
+    return lambda key: catalog.price("storage", key[1], storage_class, service=ECR)
+
+
 def _egress_items(
     eg: pd.DataFrame, catalog: Catalog, traffic: TrafficProfile | None, free_tier: bool
 ) -> list[pd.DataFrame]:
@@ -206,8 +210,14 @@ def _egress_items(
         internet = [catalog.price("egress internet", r, service=DT) for r in eg["region"]]
         flags = [
             [
-                f"egress cost unknown without a traffic profile (--traffic); internet and cross-region "
-                f"pulls from {p.region} would cost {p.description}, same-region pulls are free"
+                Flag(
+                    "egress-unknown",
+                    "egress cost unknown without a traffic profile (--traffic); internet and "
+                    f"cross-region pulls from {p.region} would cost {p.description}, same-region "
+                    "pulls are free",
+                    region=p.region,
+                    rate=p.description,
+                )
             ]
             for p in internet
         ]
@@ -242,25 +252,25 @@ def _egress_items(
     frame = pd.concat(
         [f.assign(_item=i, _q=q.to_numpy(float)) for i, f, q in ladder], ignore_index=True
     )
-    q, extra = frame["_q"], [[] for _ in range(len(frame))]
+    q = frame["_q"]
+    extra: list[list[Flag]] = [[] for _ in range(len(frame))]
     if free_tier:
         allowance = catalog.allowance("free tier internet egress", service=DT).tiers[-1][1]
         q = deduct_allowance(q, [0] * len(frame), allowance)
-        extra = [
-            [
-                f"free tier: the first {allowance:g} GB/month of internet egress deducted "
-                f"(once for the snapshot, pro rata)"
-            ]
-        ] * len(frame)
+        flag = Flag(
+            "free-tier-egress",
+            f"free tier: the first {allowance:g} GB/month of internet egress deducted "
+            "(once for the snapshot, pro rata)",
+            gb=allowance,
+        )
+        extra = [[flag]] * len(frame)
     if cross_rule == "internet":
-        extra = [
-            e
-            + [
-                "cross-region pulls priced at the source region's internet rates, sharing its tier "
-                "ladder (catalog rule 'cross-region pulls')"
-            ]
-            for e in extra
-        ]
+        flag = Flag(
+            "cross-region-as-internet",
+            "cross-region pulls priced at the source region's internet rates, sharing its tier "
+            "ladder (catalog rule 'cross-region pulls')",
+        )
+        extra = [e + [flag] for e in extra]
     groups = [
         r if basis == "all accounts" else (a, r)
         for a, r in zip(frame["account_id"], frame["region"], strict=True)
@@ -304,10 +314,10 @@ def _replication_items(rep: pd.DataFrame, catalog: Catalog) -> list[pd.DataFrame
     usd, used = price_by_group(
         stored, groups, lambda k: catalog.price("storage", k[1], "STANDARD", service=ECR)
     )
-    flags = [
-        ["replica is in the snapshot: its storage is counted there"] if s else []
-        for s in rep["in_snapshot"]
-    ]
+    counted = Flag(
+        "replica-in-snapshot", "replica is in the snapshot: its storage is counted there"
+    )
+    flags = [[counted] if s else [] for s in rep["in_snapshot"]]
     out = [
         _items(
             rep,
@@ -344,6 +354,9 @@ def _replication_items(rep: pd.DataFrame, catalog: Catalog) -> list[pd.DataFrame
 
 def _replication_flags(snapshot: Snapshot, repos: pd.DataFrame) -> list[pd.DataFrame]:
     """A zero-quantity flagged row for repositories whose registry's replication rules are unknown."""
+    unknown = Flag(
+        "replication-unknown", "replication rules unknown: replication cost not included"
+    )
     out = []
     for reg in snapshot.meta.get("registries") or []:
         rules = reg.get("replication_rules")
@@ -367,7 +380,7 @@ def _replication_flags(snapshot: Snapshot, repos: pd.DataFrame) -> list[pd.DataF
                     source_url="",
                     source_date="",
                     confidence="",
-                    flags=[["replication rules unknown: replication cost not included"]] * len(r),
+                    flags=[[unknown]] * len(r),
                 )
             )
     return out
@@ -389,7 +402,8 @@ def line_items(
     replication transfer), storage_class, destination ("region/account" of a replica, else None),
     quantity (float), unit (GB-Mo | GB), usd_per_unit (the effective rate after tiers), tiers (the
     ladder as text), usd (NaN when unknown, never 0 for unknown), source_url, source_date,
-    confidence, flags (list of str: fallback prices, low confidence, free tier, rules).
+    confidence, flags (list of `ecrcost.flags.Flag`, str whose code says what: fallback prices, low
+    confidence, free tier, rules).
     """
     check_scope(scope)
     catalog, profile = as_catalog(prices), as_traffic(traffic)

@@ -200,7 +200,7 @@ def refresh_rows(client: Any, region: str = "us-east-1", today: str | None = Non
                 f"{service} {region_code} {dimension}: several usage types; kept {usage!r}, "
                 f"ignored {other!r}"
             )
-        for b, e, unit, usd, date in sorted(set(by_usage[usage])):
+        for b, end, unit, usd, date in sorted(set(by_usage[usage])):
             rows.append(
                 _row(
                     service,
@@ -208,7 +208,7 @@ def refresh_rows(client: Any, region: str = "us-east-1", today: str | None = Non
                     dimension,
                     cls,
                     b,
-                    e,
+                    end,
                     unit,
                     usd,
                     source.format(service=service),

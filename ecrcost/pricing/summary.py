@@ -8,13 +8,13 @@ The rules themselves are in `ecrcost.pricing.model`'s docstring; this module onl
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..flags import merge, with_code
 from ..snapshot import Snapshot
 from ..storage import REPO_KEY
 from ..traffic import TrafficProfile, as_traffic
@@ -128,8 +128,8 @@ def cost_breakdown(
     return out, items
 
 
-def _merge_flags(s: pd.Series) -> list[str]:
-    return sorted({f for fl in s for f in fl})
+def _merge_flags(s: pd.Series) -> list[Any]:
+    return merge(s)
 
 
 def _join_sum(
@@ -177,10 +177,8 @@ def method(
     basis = catalog.fact("rule: egress tier basis")
     used: dict[str, set[str]] = {}
     for fl in items["flags"]:
-        for f in fl:
-            m = re.fullmatch(r"fallback price: no sourced (.+) price for (\S+)", f)
-            if m:
-                used.setdefault(m.group(2), set()).add(m.group(1))
+        for f in with_code(fl, "fallback-price"):
+            used.setdefault(f.params["region"], set()).add(f.params["what"])
     fallback = [f"{region}: {', '.join(sorted(dims))}" for region, dims in sorted(used.items())]
     if traffic is None:
         egress = (

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..flags import with_code
 from ..pricing.summary import cost_breakdown
 from ..snapshot import Snapshot, load_snapshot
 from ..traffic import as_traffic
@@ -109,7 +110,7 @@ def ecr_row(
             f"includes replication: ${replication['storage']:,.2f} destination storage, "
             f"${replication['transfer']:,.2f} inter-region transfer"
         )
-    if traffic is None and not any("egress" in f for f in flags):
+    if traffic is None and not with_code(flags, "egress-unknown"):
         notes.append(
             "egress cost unknown without a traffic profile (--traffic); same-region pulls are free, "
             "cross-region and internet pulls at the source region's internet rates"

@@ -40,7 +40,9 @@ def new_axes(figsize: tuple[float, float] = (8.0, 4.5)) -> Axes:
 def png_bytes(ax: Axes, dpi: int = 100) -> bytes:
     """The PNG image of the figure holding `ax`."""
     buf = io.BytesIO()
-    ax.figure.savefig(buf, format="png", dpi=dpi)
+    fig = ax.get_figure(root=True)
+    assert fig is not None, "png_bytes: the Axes is on no figure"
+    fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
 
 

@@ -4,7 +4,8 @@
   figure is written as "n/a" (no bar, never a zero bar), a registry with no fitting plan says so,
   and bars resting on a low-confidence price are hatched.
 - `cost_vs_storage(snapshot_or_workload)`: monthly USD of each registry's cheapest fitting plan as
-  stored GB grows from 0 to 10x today (other quantities unchanged), today's workload marked.
+  stored GB grows from 0 to 10x today (other quantities unchanged), today's workload marked;
+  `plot_cost_vs_storage(sweep)` draws the curves `sweep.storage_sweep` computed.
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from ..registries.comparison import cheapest, cheapest_per_registry, compare
-from ..registries.plans import REGISTRIES, load_plans
-from ..registries.price import Row, compile_plans, price_plans
+from ..registries.comparison import cheapest_per_registry
+from ..registries.plans import REGISTRIES
 from ..registries.workload import Workload
 from ..snapshot import Snapshot
 from .charts import GB_LABEL, USD_LABEL, new_axes
+from .sweep import storage_sweep
 
 BAR_COLOUR, ECR_COLOUR = "#3b6ea8", "#e08a1e"
 
@@ -84,45 +86,39 @@ def cost_vs_storage(
     points: int = 41,
     ax: Axes | None = None,
 ) -> Axes:
-    """Lines: monthly USD of each registry's cheapest fitting plan against stored GB (layers
-    deduplicated per repository), from 0 to `max_factor` x today; today's workload is marked.
+    """Lines: monthly USD of each registry's cheapest fitting plan against stored GB, from 0 to
+    `max_factor` x today; today's workload is marked. The arguments are those of
+    `sweep.storage_sweep` (which computes the curves); `plot_cost_vs_storage` draws a sweep
+    already computed."""
+    sweep = storage_sweep(
+        source,
+        compare_df,
+        traffic=traffic,
+        users=users,
+        prices=prices,
+        plans=plans,
+        max_factor=max_factor,
+        points=points,
+    )
+    return plot_cost_vs_storage(sweep, ax=ax)
 
-    `source` is a Snapshot (or its directory) -- priced with `compare` unless `compare_df` is given
-    --, a `compare` frame (its workload is in ``.attrs["workload"]``), or a `Workload`. Registry-wide stored GB and the largest repository scale with the same
-    factor; pulls, transfer, repositories and seats stay as today. The ECR line needs the ECR row
-    of `compare_df` (its storage price is linear in GB); it is left out for a bare `Workload`.
-    Where a cost is unknown (e.g. transfer without a traffic profile) the line has a gap, and a
-    registry unknown everywhere is listed as such in the legend.
-    """
+
+def plot_cost_vs_storage(sweep: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Draw a `sweep.storage_sweep` frame: one line per registry, today's costs as markers and
+    today's stored GB as a dashed line. Where a cost is unknown (e.g. transfer without a traffic
+    profile) the line has a gap, and a registry unknown everywhere is listed as such in the
+    legend."""
     ax = ax or new_axes((8.0, 5.0))
-    if isinstance(source, pd.DataFrame):
-        compare_df = source
-    if isinstance(source, Workload):
-        w = source
-    else:
-        if compare_df is None:
-            compare_df = compare(source, traffic=traffic, users=users, prices=prices, plans=plans)
-        w = Workload.from_dict(compare_df.attrs["workload"])
-    plan_rows = plans if isinstance(plans, pd.DataFrame) else load_plans(plans)
-    plan_rows = compile_plans(plan_rows[plan_rows["registry"] != "ecr"])
-    known = not math.isnan(w.stored_gb)
-    today = w.stored_gb if known and w.stored_gb > 0 else 1.0
-    xs = np.linspace(0.0, today * max_factor, points)
-    curves: dict[str, np.ndarray] = {}
-    for i, x in enumerate(xs):
-        for registry, cost in _cheapest_costs(plan_rows, w.with_stored(x)).items():
-            curves.setdefault(registry, np.full(len(xs), np.nan))[i] = cost
-    now = _cheapest_costs(plan_rows, w)
-    ecr = compare_df[compare_df["registry"] == "ecr"] if compare_df is not None else None
-    if ecr is not None and len(ecr) and w.stored_gb > 0:
-        e = ecr.iloc[0]
-        curves["ecr"] = e["base_usd"] + e["storage_usd"] * xs / w.stored_gb + e["transfer_usd"]
-        now["ecr"] = e["monthly_usd"]
+    xs = sweep["stored_gb"].to_numpy(float)
+    now: dict[str, float] = sweep.attrs.get("today", {})
+    stored_gb = float(sweep.attrs.get("stored_gb", math.nan))
+    max_factor = float(sweep.attrs.get("max_factor", 10.0))
+    known = not math.isnan(stored_gb)
     colours = _colours()
     for registry in REGISTRIES:
-        if registry not in curves:
+        if registry not in sweep.columns:
             continue
-        y = curves[registry]
+        y = sweep[registry].to_numpy(float)
         if np.isnan(y).all():
             ax.plot(
                 [], [], color=colours[registry], linestyle=":", label=f"{registry}: n/a (unknown)"
@@ -136,14 +132,14 @@ def cost_vs_storage(
             linewidth=2.2 if registry == "ecr" else 1.4,
         )
         if not math.isnan(now.get(registry, math.nan)):
-            ax.plot([w.stored_gb], [now[registry]], marker="o", color=colours[registry])
+            ax.plot([stored_gb], [now[registry]], marker="o", color=colours[registry])
     if known:
         ax.axvline(
-            w.stored_gb,
+            stored_gb,
             color="#555555",
             linestyle="--",
             linewidth=1,
-            label=f"today: {w.stored_gb:,.2f} GB",
+            label=f"today: {stored_gb:,.2f} GB",
         )
     else:
         ax.plot([], [], color="#555555", linestyle="--", label="today: stored GB unknown")
@@ -156,15 +152,6 @@ def cost_vs_storage(
     return ax
 
 
-def _cheapest_costs(plan_rows: list[list[Row]], w: Workload) -> dict[str, float]:
-    """registry -> monthly USD of its cheapest fitting plan for `w` (registries where none fits omitted)."""
-    best = cheapest(price_plans(plan_rows, w))
-    best = best[best["cheapest"]]
-    return dict(zip(best["registry"], best["monthly_usd"].astype(float), strict=True))
-
-
 def _colours() -> dict[str, Any]:
-    from matplotlib import colormaps
-
     cmap = colormaps["tab10"]
     return {r: (ECR_COLOUR if r == "ecr" else cmap(i)) for i, r in enumerate(REGISTRIES)}

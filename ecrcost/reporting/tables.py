@@ -101,7 +101,7 @@ def format_cell(column: str, v: Any) -> str:
     if isinstance(v, int | np.integer):
         return f"{v:,}"
     if isinstance(v, pd.Timestamp | datetime):
-        return pd.Timestamp(v).strftime("%Y-%m-%d %H:%M")
+        return str(pd.Timestamp(v).strftime("%Y-%m-%d %H:%M"))
     if isinstance(v, list | tuple | np.ndarray):
         return ", ".join(str(x) for x in v)
     return str(v)
@@ -181,7 +181,7 @@ def to_csv(df: pd.DataFrame) -> str:
             risky = s.str.startswith(_FORMULA_START).fillna(False).astype(bool)
             if risky.any():
                 out[c] = s.where(~risky, "'" + s)
-    return out.to_csv(index=False, lineterminator="\n")
+    return str(out.to_csv(index=False, lineterminator="\n"))
 
 
 def _listish(v: Any) -> Any:

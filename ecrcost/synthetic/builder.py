@@ -236,23 +236,26 @@ class _Builder:
         key = f"{self.seed}:{spec.account_id}:{spec.name}"
         r = random.Random(f"{key}:deps:{deps_version}")  # sizes stable per dependency version
         layers.append(
-            self.blob(f"{key}:deps:{deps_version}:{arch}", r.lognormvariate(17.0, 0.8), layer_type)
+            self.blob(
+                f"{key}:deps:{deps_version}:{arch}", int(r.lognormvariate(17.0, 0.8)), layer_type
+            )
         )
         if spec.model_gb:
             weights = int(spec.model_gb * GiB * (1 + 0.05 * deps_version))
             layers.append(self.blob(f"{key}:weights:{deps_version}", weights, layer_type))
-        app = random.Random(f"{key}:app:{build}:{arch}").lognormvariate(15.0, 0.9)
+        app = int(random.Random(f"{key}:app:{build}:{arch}").lognormvariate(15.0, 0.9))
         layers.append(self.blob(f"{key}:app:{build}:{arch}", app, layer_type))
         config = self.blob(
             f"{key}:config:{build}:{arch}", 2_000 + (build * 7919) % 9_000, config_type
         )
+        media_type = OCI_MANIFEST if oci else DOCKER_MANIFEST
         doc = {
             "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST if oci else DOCKER_MANIFEST,
+            "mediaType": media_type,
             "config": config.descriptor(),
             "layers": [b.descriptor() for b in layers],
         }
-        return json.dumps(doc, indent=3), doc["mediaType"], sum(b.size for b in layers)
+        return json.dumps(doc, indent=3), media_type, sum(b.size for b in layers)
 
     def repository(self, spec: _Spec) -> SyntheticRepository:
         rng, now = self.rng, self.now
@@ -325,7 +328,10 @@ class _Builder:
                             "mediaType": i.media_type,
                             "size": len(i.manifest.encode()),
                             "digest": i.digest,
-                            "platform": {"architecture": i.platform.split("/")[1], "os": "linux"},
+                            "platform": {
+                                "architecture": str(i.platform).split("/")[1],
+                                "os": "linux",
+                            },
                         }
                         for i in images
                     ],

@@ -193,7 +193,7 @@ class Organization:
                 for day, n in sorted(r.pulls.items())
                 if start <= day < end
             ]
-        targets = [
+        targets: list[dict[str, Any]] = [
             {
                 "account_id": a,
                 "region": g,

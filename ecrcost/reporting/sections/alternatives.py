@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from ...registries import compare, dimensions
 from .. import charts
-from ..compare_charts import cost_by_registry, cost_vs_storage
+from ..compare_charts import cost_by_registry, plot_cost_vs_storage
 from ..document import Section, Table
+from ..sweep import storage_sweep
 from .context import Context, chart
 
 
 def build(ctx: Context) -> Section:
-
     cmp = compare(ctx.snap, traffic=ctx.traffic, users=ctx.users, prices=ctx.catalog)
+    sweep = storage_sweep(ctx.snap, cmp, traffic=ctx.traffic, users=ctx.users, prices=ctx.catalog)
     dims = dimensions(cmp)
     paras = [
         "The same workload (deduplicated storage, pulls and egress) priced on every plan of other "
@@ -31,14 +32,7 @@ def build(ctx: Context) -> Section:
             chart(
                 "cost_vs_storage",
                 "Monthly cost against stored GB",
-                cost_vs_storage(
-                    ctx.snap,
-                    cmp,
-                    traffic=ctx.traffic,
-                    users=ctx.users,
-                    prices=ctx.catalog,
-                    ax=charts.new_axes((8.0, 5.0)),
-                ),
+                plot_cost_vs_storage(sweep, ax=charts.new_axes((8.0, 5.0))),
             ),
         ],
         [

@@ -11,6 +11,7 @@ from ...pricing.summary import costs, summarise
 from ...snapshot import Snapshot
 from ...storage import blob_graph, image_storage
 from ...traffic import as_traffic
+from ...usage import check_scope
 from .. import charts
 from ..document import Chart
 
@@ -48,7 +49,7 @@ class Context:
         self.total = summarise(self.by_repo, "total")
         self.base_by_repo = cost(base, "repository") if base is not None else None
         self.graph = blob_graph(snap)  # built once for the image-level sections
-        self.images = image_storage(snap, scope, graph=self.graph)
+        self.images = image_storage(snap, check_scope(scope), graph=self.graph)
         self.method = self.by_repo.attrs.get("method")
 
     def rank_column(self) -> str:
