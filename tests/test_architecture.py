@@ -27,7 +27,7 @@ STAGES: list[tuple[str, list[str]]] = [
     ("bill", ["billing"]),
     ("usage", ["usage"]),
     ("pricing", ["pricing"]),
-    ("reconcile", ["billing.reconcile"]),
+    ("reconcile", ["reconcile", "billing.reconcile"]),
     ("lifecycle", ["lifecycle"]),
     ("comparison", ["registries"]),
     ("history", ["history", "diff"]),
