@@ -50,11 +50,11 @@ def main() -> None:
     cli(prog_name="ecrcost")
 
 
-# Commands are defined in the sections below, one per issue/stage. Each is a thin shell.
+# The commands, one section per stage (new commands go in ecrcost/commands/<feature>.py). Each
+# imports the library inside its function, so `ecrcost --help` starts without pandas or boto3.
 
 
 # ---- collect -------------------------------------------------------------------------------------
-# (owned by the collector stage)
 @cli.command("collect")
 @click.option(
     "--region",
@@ -237,36 +237,13 @@ class _collect_progress:
 
 
 # ---- costs and prices ----------------------------------------------------------------------------
-# (owned by the pricing stage)
-def _method_lines(method: dict[str, Any]) -> list[str]:
-    return [f"{k}: {v}" for k, v in method.items() if v is not None and v != ""]
-
-
 def _emit_with_method(df: Any, fmt: str, title: str) -> None:
-    """Render `df`, then its rules (``df.attrs["method"]``) and flags.
+    """Print `df` and, under it (or on stderr for csv/json), its notes and rules."""
+    from .reporting.notes import render_with_notes
 
-    Table and Markdown: the flags become numbered notes under the table, followed by the rules.
-    CSV and JSON keep the flags column and print the rules on stderr (stdout stays parseable).
-    """
-    from .reporting.tables import render
-
-    lines = _method_lines(df.attrs.get("method", {}))
-    if fmt in ("csv", "json"):
-        echo_output(render(df, fmt))
-        click.echo("\n".join(lines), err=True)
-        return
-    notes = sorted({f for fl in df.get("flags", []) for f in fl})
-    shown = df.drop(columns=["flags"], errors="ignore")
-    if notes:
-        shown = shown.assign(
-            notes=[", ".join(str(notes.index(f) + 1) for f in sorted(fl)) for fl in df["flags"]]
-        )
-    echo_output(render(shown, fmt, title=title))
-    bullet = "- " if fmt == "markdown" else ""
-    out = [f"{bullet}[{i}] {n}" for i, n in enumerate(notes, start=1)] + [
-        f"{bullet}{line}" for line in lines
-    ]
-    click.echo(("\n" if fmt == "markdown" else "") + "\n".join(out))
+    table, footer, to_stderr = render_with_notes(df, fmt, title)
+    echo_output(table)
+    click.echo(footer, err=to_stderr)
 
 
 @cli.command("costs")
@@ -405,7 +382,6 @@ def prices_refresh(
 
 
 # ---- compare -------------------------------------------------------------------------------------
-# (owned by the comparison stage)
 @cli.command("compare")
 @snapshot_argument
 @traffic_option
@@ -499,7 +475,6 @@ def compare_command(
 
 
 # ---- report --------------------------------------------------------------------------------------
-# (owned by the report stage)
 @cli.command("report")
 @snapshot_argument
 @click.option(

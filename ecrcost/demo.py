@@ -37,7 +37,12 @@ from typing import Any
 
 import pandas as pd
 
+from .collectors import collect
 from .errors import EcrcostError, OutputExistsError
+from .pricing.summary import costs
+from .registries import compare
+from .registries.comparison import cheapest_per_registry
+from .reporting.monthly import report
 from .synthetic import SIZES, Organization, synthetic_organization
 
 DEFAULT_OUT = Path("reports") / "demo"
@@ -140,41 +145,50 @@ def real_ecr_behaviour() -> Iterator[None]:
     the largest of its child images (DescribeImages API reference). While this context is active,
     moto's `Image.get_image_size_in_bytes` follows real ECR; the original is restored on exit.
     """
-    from moto.ecr import models as ecr_models
+    from moto.ecr import models as ecr_models  # the demo extra: imported only when it runs
 
     original = ecr_models.Image.get_image_size_in_bytes
     sizes: dict[tuple[str, str, str], int | None] = {}
 
-    def layer_sum(manifest: dict[str, Any]) -> int:
-        return sum(int(layer.get("size", 0)) for layer in manifest.get("layers", []))
-
-    def real_size(image: Any) -> int | None:
+    def real_size(image: Any) -> int | None:  # the images do not change while the demo runs
         key = (image.registry_id, image.repository_name, image.get_image_digest())
-        if key in sizes:
-            return sizes[key]
-        doc = json.loads(image.image_manifest)
-        size: int | None = None
-        if "layers" in doc:
-            size = layer_sum(doc)
-        elif "manifests" in doc:  # an index: the largest child image in the same repository
-            wanted = {m.get("digest") for m in doc["manifests"]}
-            found = [
-                layer_sum(json.loads(i.image_manifest))
-                for backend in ecr_models.ecr_backends[image.registry_id].values()
-                for repo in [backend.repositories.get(image.repository_name)]
-                if repo is not None
-                for i in repo.images
-                if i.get_image_digest() in wanted
-            ]
-            size = max(found) if found else None
-        sizes[key] = size
-        return size
+        if key not in sizes:
+            sizes[key] = real_image_size(image)
+        return sizes[key]
 
     ecr_models.Image.get_image_size_in_bytes = real_size
     try:
         yield
     finally:
         ecr_models.Image.get_image_size_in_bytes = original
+
+
+def _layer_sum(manifest: dict[str, Any]) -> int:
+    return sum(int(layer.get("size", 0)) for layer in manifest.get("layers", []))
+
+
+def real_image_size(image: Any) -> int | None:
+    """The `imageSizeInBytes` real ECR reports for a moto `Image`: the sum of its layers' sizes;
+    for an index, the largest of its child images in the same repository (None: no child found,
+    or neither layers nor children). Used by `real_ecr_behaviour` and by the tests' moto patches.
+    """
+    from moto.ecr import models as ecr_models  # the demo extra: imported only when it runs
+
+    doc = json.loads(image.image_manifest)
+    if "layers" in doc:
+        return _layer_sum(doc)
+    if "manifests" in doc:  # an index: the largest child image in the same repository
+        wanted = {m.get("digest") for m in doc["manifests"]}
+        found = [
+            _layer_sum(json.loads(i.image_manifest))
+            for backend in list(ecr_models.ecr_backends[image.registry_id].values())
+            for repo in [backend.repositories.get(image.repository_name)]
+            if repo is not None
+            for i in repo.images
+            if i.get_image_digest() in wanted
+        ]
+        return max(found) if found else None
+    return None
 
 
 def seed_emulator(org: Organization) -> dict[str, int]:
@@ -286,8 +300,6 @@ def run_demo(
     organization's seed. `workers`: the collector's threads. `echo`: progress messages (default:
     silent). Returns a `DemoResult`; raises `DemoError` when the emulator is not installed.
     """
-    from . import collect, compare, costs, report
-
     if size not in SIZES:
         raise ValueError(f"size must be one of {SIZES}, not {size!r}")
     say = echo or (lambda _msg: None)
@@ -381,8 +393,6 @@ def summary(result: DemoResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     for col in ("images", "untagged_images"):
         table[col] = table[col].fillna(0).astype("int64")  # counts of an empty snapshot are 0
     table = table.rename(columns={"untagged_images": "untagged"})
-    from .registries.comparison import cheapest_per_registry
-
     best = cheapest_per_registry(result.comparison)
     cheapest = best.sort_values("monthly_usd", na_position="last", kind="stable")[
         ["registry", "plan", "monthly_usd", "storage_usd", "transfer_usd", "base_usd"]

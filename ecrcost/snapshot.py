@@ -45,6 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import __version__
 from .errors import SnapshotError
 from .files import atomic_directory
 
@@ -114,8 +115,6 @@ SCHEMA: dict[str, dict[str, str]] = {
         "pulls": "float64",  # RepositoryPullCount, Sum over the day
     },
 }
-
-TARGET_STATUSES = ("ok", "partial", "failed")
 
 
 def empty_table(name: str) -> pd.DataFrame:
@@ -249,8 +248,6 @@ class Snapshot:
 
 def new_meta(**overrides: Any) -> dict[str, Any]:
     """A `meta.json` dict with every key present (defaults for an empty, in-memory snapshot)."""
-    from . import __version__
-
     meta: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": "ecrcost",

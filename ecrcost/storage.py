@@ -389,17 +389,6 @@ def repository_storage(
     return out[cols]
 
 
-def registry_unique_bytes(snapshot: Snapshot) -> pd.DataFrame:
-    """Distinct blob bytes per account+region (what blob mounting would store).
-
-    Columns: account_id, region, unique_bytes (float64).
-    """
-    by_repo = repository_storage(snapshot, scope="registry")
-    return by_repo.groupby(["account_id", "region"], as_index=False)["unique_bytes"].sum(
-        min_count=1
-    )
-
-
 # ---- helpers -----------------------------------------------------------------------------------
 def tag_counts(imgs: pd.DataFrame) -> np.ndarray:
     """Number of tags of each image row (int64)."""

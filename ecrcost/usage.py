@@ -29,11 +29,7 @@ from .storage import (
     tag_counts,
 )
 from .traffic import TrafficProfile, as_traffic
-
-#: 1 GB = 2^30 bytes (AWS bills storage and transfer in binary gigabytes)
-GB = 2**30
-#: the length of a month for run-rates: 365.25 / 12 = 30.4375 days
-DAYS_PER_MONTH = 365.25 / 12
+from .units import DAYS_PER_MONTH, GB
 
 
 class Period:

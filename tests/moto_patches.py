@@ -2,7 +2,8 @@
 (MOTO.md §1.6). Product code never works around moto; tests apply these with `monkeypatch`.
 
 - `imageSizeInBytes`: moto reports the config blob's size; real ECR reports the compressed size of
-  the image's layers (an index: the largest child). Patched to the layer sum / max over children.
+  the image's layers (an index: the largest child). Patched with the demo's own
+  `ecrcost.demo.real_image_size` (the layer sum / max over children).
 - pagination: moto ignores `maxResults` / `nextToken` for DescribeImages and DescribeRepositories;
   patched to page like ECR (default page 100, `maxResults` up to 1000, opaque `nextToken`).
 """
@@ -10,33 +11,12 @@
 from __future__ import annotations
 
 import copy
-import json
 
 from moto.core.responses import ActionResult
 from moto.ecr import models as ecr_models
 from moto.ecr.responses import ECRResponse
 
-
-def _layer_sum(m: dict) -> int:
-    return sum(int(layer.get("size", 0)) for layer in m.get("layers", []))
-
-
-def _realistic_size(self):
-    m = json.loads(self.image_manifest)
-    if "layers" in m:
-        return _layer_sum(m)
-    if "manifests" in m:  # an index: the largest child found in the same repository
-        wanted = {c["digest"] for c in m["manifests"]}
-        sizes = [
-            _layer_sum(json.loads(i.image_manifest))
-            for backend in list(ecr_models.ecr_backends[self.registry_id].values())
-            for repo in [backend.repositories.get(self.repository_name)]
-            if repo
-            for i in repo.images
-            if i.get_image_digest() in wanted
-        ]
-        return max(sizes) if sizes else None
-    return None
+from ecrcost.demo import real_image_size
 
 
 def _page(self, items, key):
@@ -77,6 +57,6 @@ def _describe_repositories(self):
 
 def apply(monkeypatch) -> None:
     """Patch moto for the duration of a test (undone by `monkeypatch`)."""
-    monkeypatch.setattr(ecr_models.Image, "get_image_size_in_bytes", _realistic_size)
+    monkeypatch.setattr(ecr_models.Image, "get_image_size_in_bytes", real_image_size)
     monkeypatch.setattr(ECRResponse, "describe_images", _describe_images)
     monkeypatch.setattr(ECRResponse, "describe_repositories", _describe_repositories)

@@ -17,7 +17,7 @@ PACKAGE = ROOT / "ecrcost"
 #: package name covers its submodules, and the longest matching name decides (so
 #: "reporting.sections" sits above "reporting"). A new module: add it where it belongs.
 STAGES: list[tuple[str, list[str]]] = [
-    ("foundation", ["__init__", "errors", "flags", "files", "text"]),
+    ("foundation", ["__init__", "errors", "flags", "files", "text", "units"]),
     ("snapshot", ["validation", "snapshot"]),
     ("aws", ["aws"]),
     ("targets", ["targets"]),
@@ -33,7 +33,7 @@ STAGES: list[tuple[str, list[str]]] = [
     ("history", ["history", "diff"]),
     ("sql", ["sql"]),
     ("report: formatting and document model", ["reporting.tables", "reporting.document"]),
-    ("report: layout and charts", ["reporting.layout", "reporting.charts"]),
+    ("report: layout and charts", ["reporting.layout", "reporting.notes", "reporting.charts"]),
     ("report: analysis", ["reporting.savings", "reporting.growth", "reporting.sweep"]),
     ("report: comparison charts", ["reporting.compare_charts"]),
     ("report: renderers", ["reporting.html", "reporting.markdown"]),

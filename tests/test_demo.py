@@ -134,7 +134,7 @@ def test_demo_stops_the_emulator_on_error(aws_env, tmp_path, binds, monkeypatch)
     def broken(**_):
         raise RuntimeError("collector exploded")
 
-    monkeypatch.setattr(ecrcost, "collect", broken)
+    monkeypatch.setattr("ecrcost.demo.collect", broken)
     with pytest.raises(RuntimeError, match="exploded"):
         run_demo(out=tmp_path / "demo", size="small")
     ports = [p for a, p in zip(binds, ports, strict=True) if a[0] == "127.0.0.1"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import PlanCatalogError
+from .comparison import cheapest_per_registry
 from .plans import CONFIDENCE, REGISTRIES, weakest
 
 DIMENSIONS = ("name", "workflow", "auth", "availability", "pricing")
@@ -76,8 +77,6 @@ def dimensions(
     cheapest fitting plan (NaN / "(none fits)" when no plan fits), and the pricing cell says so.
     `sources` lists every source URL behind the row; `confidence` is the weakest of them.
     """
-    from .comparison import cheapest_per_registry
-
     facts = load_dimensions(path)
     best = (
         cheapest_per_registry(compare_df).set_index("registry") if compare_df is not None else None

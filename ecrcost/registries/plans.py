@@ -40,7 +40,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import PlanCatalogError
-from ..pricing.catalog import parse_number
+from ..pricing.catalog import CONFIDENCE, parse_number
 
 REGISTRIES = (
     "ecr",
@@ -70,7 +70,6 @@ QUANTITIES = (
 )
 FEE_UNITS = ("USD/month", "USD/day", "USD/user-month")
 RATE_UNITS = ("USD/GB-month", "USD/GB-day", "USD/GB")
-CONFIDENCE = ("high", "medium", "low")
 _CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
 COLUMNS = (
     "registry",
@@ -88,7 +87,9 @@ COLUMNS = (
     "confidence",
     "notes",
 )
-DAYS_PER_MONTH = 365 / 12  # a month of daily fees (ACR): 30.4167 days
+#: the month other registries' plans are quoted in: 365 / 12 = 30.4167 days (730 hours; ACR's
+#: daily fees x this). ecrcost's own run-rate month is `units.DAYS_PER_MONTH` (365.25 / 12).
+PLAN_DAYS_PER_MONTH = 365 / 12
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

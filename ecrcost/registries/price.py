@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..pricing.tiers import split_tiers
-from .plans import DAYS_PER_MONTH, RATE_ITEMS, REGISTRIES, weakest
+from .plans import PLAN_DAYS_PER_MONTH, RATE_ITEMS, REGISTRIES, weakest
 from .workload import DEFAULT_USERS, Workload
 
 TRANSFER_QUANTITIES = ("pulled_gb", "internet_gb", "consumption_gb")
@@ -53,7 +53,7 @@ LABELS = {
 
 def monthly_rate(value: float, unit: str) -> float:
     """A rate or fee per month: per-day units x 365/12, others unchanged."""
-    return value * DAYS_PER_MONTH if unit.endswith("day") else value
+    return value * PLAN_DAYS_PER_MONTH if unit.endswith("day") else value
 
 
 Row = dict[str, Any]

@@ -28,12 +28,12 @@ import pandas as pd
 from ..errors import InputError
 from ..snapshot import Snapshot
 from ..storage import BlobGraph, blob_graph, image_blob_edges, repository_storage
+from ..units import GB
 from ..usage import egress_usage
-from .plans import DAYS_PER_MONTH
+from .plans import PLAN_DAYS_PER_MONTH
 
-GB = 2**30
 DEFAULT_USERS = 1
-HOURS_PER_MONTH = 24 * DAYS_PER_MONTH
+HOURS_PER_MONTH = 24 * PLAN_DAYS_PER_MONTH
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def pushed_bytes_per_month(snapshot: Snapshot, edges: pd.DataFrame | None = None
     imgs = snapshot.images
     if len(imgs) == 0:
         return 0.0
-    since = snapshot.collected_at - pd.Timedelta(days=DAYS_PER_MONTH)
+    since = snapshot.collected_at - pd.Timedelta(days=PLAN_DAYS_PER_MONTH)
     pushed = imgs["pushed_at"].reset_index(drop=True)
     edges = image_blob_edges(snapshot) if edges is None else edges
     edges = edges.assign(pushed_at=pushed.to_numpy()[edges["image"].to_numpy()])

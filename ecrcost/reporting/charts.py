@@ -10,14 +10,18 @@ readable with thousands of repositories. `png_bytes(ax)` renders a chart for emb
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
-GB = 2**30
+from ..units import GB
+
 GB_LABEL = "GB (1 GB = 2^30 bytes)"
 USD_LABEL = "USD/month"
 AGE_BUCKETS = (
@@ -89,8 +93,6 @@ def short(label: str) -> str:
 
 def _label_bars(ax: Axes, totals: np.ndarray, fmt: str) -> None:
     """Write each horizontal bar's value (`fmt`, e.g. "${:,.2f}") at its end; thousands-separated ticks."""
-    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
-
     for y, v in enumerate(totals):
         ax.annotate(
             "n/a" if np.isnan(v) else fmt.format(v),
@@ -287,8 +289,6 @@ def egress_by_destination(usage: pd.DataFrame, n: int = 15, ax: Axes | None = No
     return ax
 
 
-def _palette(k: int) -> list:
-    from matplotlib import colormaps
-
+def _palette(k: int) -> list[Any]:
     cmap = colormaps["tab10"] if k <= 10 else colormaps["tab20"]
     return [cmap(i % cmap.N) for i in range(k)]

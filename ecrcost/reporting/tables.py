@@ -16,14 +16,20 @@ from __future__ import annotations
 import io
 import json
 import math
+import shutil
+import sys
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..units import GB
 
 FORMATS = ("table", "csv", "json", "markdown")
-GB = 2**30
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -122,9 +128,6 @@ def to_terminal(
     color: bool | None = None,
 ) -> str:
     """A rich table as text. Numbers are right-aligned."""
-    from rich.console import Console
-    from rich.table import Table
-
     table = Table(title=title, show_lines=False)
     shown = display_frame(df)
     for c in df.columns:
@@ -133,8 +136,6 @@ def to_terminal(
     for row in shown.itertuples(index=False):
         table.add_row(*[_rich_escape(x) for x in row])
     if color is None:  # colour only when stdout is a terminal
-        import sys
-
         color = sys.stdout.isatty()
     buf = io.StringIO()
     console = Console(
@@ -150,16 +151,12 @@ def to_terminal(
 
 
 def _rich_escape(text: str) -> str:
-    from rich.markup import escape
-
     return escape(text)
 
 
 def _terminal_width() -> int:
     """The terminal's width; 200 when output is piped (rich only uses the width a table needs, and
     a log file is better with long lines than with every cell wrapped)."""
-    import shutil
-
     return max(80, shutil.get_terminal_size((200, 24)).columns)
 
 

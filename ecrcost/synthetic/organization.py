@@ -11,13 +11,14 @@ from typing import Any
 
 from ..collectors.manifests import parse_manifest
 from ..snapshot import Snapshot, new_meta
+from ..units import GB
 
 SIZES = ("small", "default")
 ORG_ACCOUNTS = {"111111111111": "platform", "222222222222": "data"}
 ORG_REGIONS = ("us-east-1", "eu-west-1")
 READ_ROLE = "ecrcost-read"
 MiB = 2**20
-GiB = 2**30
+GiB = GB
 
 #: the traffic profile of the organization (ARCHITECTURE.md contract): most pulls stay in the
 #: region; the public CLI image is pulled from the internet; ML images are also pulled from GPU

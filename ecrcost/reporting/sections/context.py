@@ -43,7 +43,7 @@ class Context:
             )
 
         self.by_repo = cost(snap, "repository")
-        # the same sums `costs(by=...)` makes, without pricing the snapshot three more times
+        # `costs(by=account / region / total)` from the repository rows: the same sums
         self.by_account = summarise(self.by_repo, "account")
         self.by_region = summarise(self.by_repo, "region")
         self.total = summarise(self.by_repo, "total")

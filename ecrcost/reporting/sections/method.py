@@ -8,6 +8,7 @@ import pandas as pd
 
 from ...pricing.model import as_catalog
 from ..document import Section
+from ..notes import method_lines
 from ..savings import STALE_DAYS
 from .context import Context
 
@@ -35,30 +36,9 @@ def build(ctx: Context) -> Section:
         f"{STALE_DAYS} days before the collection time (never-pulled images count once pushed {STALE_DAYS}+ "
         "days ago); freed bytes are exclusive bytes.",
     ]
-    paras += _method_lines(ctx.method)
+    paras += method_lines(ctx.method, readable_keys=True, skip_empty=False)
     paras += _catalog_lines(ctx.catalog)
     return Section("method", "Method", paras)
-
-
-def _method_lines(method: Any) -> list[str]:
-    """Lines describing the pricing rules, from `costs(...).attrs["method"]` (str, dict or list)."""
-    if method is None:
-        return []
-    if isinstance(method, dict):
-        return [
-            f"{str(k).replace('_', ' ')}: {_plain(v)}" for k, v in method.items() if v is not None
-        ]
-    if isinstance(method, list | tuple):
-        return [_plain(v) for v in method]
-    return [str(method)]
-
-
-def _plain(v: Any) -> str:
-    if isinstance(v, dict):
-        return "; ".join(f"{k}: {_plain(x)}" for k, x in v.items())
-    if isinstance(v, list | tuple):
-        return "; ".join(_plain(x) for x in v)
-    return str(v)
 
 
 def _catalog_lines(prices: Any) -> list[str]:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ...storage import REPO_KEY, image_blob_edges
-from ...usage import GB
+from ...units import GB
 from .. import charts
 from ..document import Section, Table
 from ..savings import STALE_DAYS, freed_bytes, lifecycle_unknown, savings_candidates
