@@ -10,6 +10,7 @@ is one of these; the CLI turns them into a one-line message and exit code 1, nev
     │   ├── TrafficProfileError    malformed traffic profile TOML
     │   ├── PlanCatalogError       malformed registry plan file
     │   ├── BillError              unusable bill: BILLDIR, CUR file (missing columns), month range
+    │   ├── LifecyclePolicyError   a lifecycle policy ECR would reject (same reason as ECR)
     │   └── TargetError            unknown region, invalid role ARN, bad account list
     ├── AwsError                   an AWS call failed in a way that stops the whole command
     │   └── ReadOnlyViolation      code asked for an AWS operation outside the read allowlist
@@ -47,6 +48,10 @@ class PlanCatalogError(InputError):
 
 class BillError(InputError):
     """A bill cannot be used: a BILLDIR, a CUR file lacking columns, a bad month range (names it)."""
+
+
+class LifecyclePolicyError(InputError):
+    """A lifecycle policy is not valid JSON or breaks a rule ECR enforces (the message says which)."""
 
 
 class TargetError(InputError):

@@ -9,6 +9,8 @@ A snapshot is a directory::
     blobs.parquet             manifest -> blob edges (config + each layer, with compressed size)
     children.parquet          index / manifest list -> child manifest edges (with platform)
     pulls.parquet             daily CloudWatch RepositoryPullCount sums per repository
+    in_use.parquet            images that run (ECS, Lambda, Inspector), from `collect --in-use`;
+                              optional: a snapshot without it reads as an empty table
 
 Columns and dtypes of every table are in `SCHEMA` below (sizes are bytes, times are UTC).
 Manifests, blobs and children are keyed by digest only: a digest names the same content in every
@@ -26,6 +28,8 @@ account and region, so each is stored once however many repositories hold it.
                     blob_mounting: "ENABLED"|"DISABLED"|"unknown"}
     settings        dict of the collection options (workers, manifests, endpoint_url, ...)
     api_calls       {"service:Operation": count} made by the collection
+    in_use          {collected: bool, inspector: {"<account> <region>": "on"|"off"|"unknown"}}
+                    (absent: collected without --in-use)
 
 Writes are atomic (a temporary sibling directory, then one rename); reading validates the schema
 version and every table's columns and fails with `SnapshotError` naming what is wrong.
@@ -114,7 +118,21 @@ SCHEMA: dict[str, dict[str, str]] = {
         "date": _TS,  # start of the UTC day
         "pulls": "float64",  # RepositoryPullCount, Sum over the day
     },
+    "in_use": {
+        "account_id": "string",
+        "region": "string",
+        "repository": "string",
+        "digest": "string",  # the image (tag references resolved to digests)
+        "source": "string",  # "ecs" | "lambda" | "inspector"
+        "resource": "string",  # task / service / function ARN, or the Inspector resource id
+        "reference": "string",  # the image reference as the resource names it (URI:tag / @digest)
+        "in_use_count": "Int64",  # Inspector inUseCount (ECS tasks / EKS pods); <NA> otherwise
+        "last_in_use_at": _TS,  # Inspector lastInUseAt; NaT otherwise
+    },
 }
+
+#: tables a snapshot may lack (written by later versions of the collector): read as empty
+OPTIONAL_TABLES = frozenset({"in_use"})
 
 
 def empty_table(name: str) -> pd.DataFrame:
@@ -177,6 +195,7 @@ class Snapshot:
     blobs: pd.DataFrame = field(default_factory=lambda: empty_table("blobs"))
     children: pd.DataFrame = field(default_factory=lambda: empty_table("children"))
     pulls: pd.DataFrame = field(default_factory=lambda: empty_table("pulls"))
+    in_use: pd.DataFrame = field(default_factory=lambda: empty_table("in_use"))
     path: Path | None = None
 
     @classmethod
@@ -294,6 +313,9 @@ def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
     tables = {}
     for name, columns in SCHEMA.items():
         f = p / f"{name}.parquet"
+        if not f.is_file() and name in OPTIONAL_TABLES:
+            tables[name] = empty_table(name)
+            continue
         if not f.is_file():
             raise SnapshotError(f"{p}: missing table {f.name}")
         try:
