@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .commands.bill import bill_group
+from .commands.lifecycle import lifecycle_command
 from .commands.options import (
     EcrcostGroup,
     echo_output,
@@ -607,3 +608,4 @@ def demo_command(out_dir: str, size: str, seed: int, force: bool) -> None:
 
 cli.add_command(bill_group)
 cli.add_command(reconcile_command)
+cli.add_command(lifecycle_command)

@@ -10,7 +10,7 @@ An image whose manifest is unknown counts its ``imageSizeInBytes`` (NaN when unk
 
 Money (USD; 1 GB = 2^30 bytes; a month = 365.25/12 days):
 
-- ``storage_usd_saved_month``: standard GB freed or moved x the standard rate, minus the change of
+- ``saved_month_usd``: standard GB freed or moved x the standard rate, minus the change of
   the archive bill (the archive ladder, 150 TB tier included, applied to each region's archive GB
   before and after; the difference priced per GB at that marginal rate).
 - ``one_time_usd``: the archive 90-day minimum (an archived image expired before 90 days in
@@ -23,6 +23,7 @@ Money (USD; 1 GB = 2^30 bytes; a month = 365.25/12 days):
 
 from __future__ import annotations
 
+import fnmatch
 import math
 from dataclasses import dataclass, field
 
@@ -46,9 +47,9 @@ SUMMARY_COLUMNS = [
     "images_expired",
     "images_transitioned",
     "in_use_blocked",
-    "bytes_freed",
-    "bytes_to_archive",
-    "storage_usd_saved_month",
+    "freed_bytes",
+    "to_archive_bytes",
+    "saved_month_usd",
     "one_time_usd",
     "net_12m_usd",
 ]
@@ -56,8 +57,8 @@ SUMMARY_COLUMNS = [
 
 @dataclass
 class CleanupPlan:
-    """`cleanup_plan` output: per image (`images`: the evaluation's columns plus bytes_freed,
-    bytes_to_archive, storage_usd_saved_month, one_time_usd), `by_rule`, `by_repository`, the
+    """`cleanup_plan` output: per image (`images`: the evaluation's columns plus freed_bytes,
+    to_archive_bytes, saved_month_usd, one_time_usd), `by_rule`, `by_repository`, the
     evaluation time, warnings and the prices used (`prices`: text per region)."""
 
     images: pd.DataFrame
@@ -155,9 +156,9 @@ def cleanup_plan(
 
     per = ev.images.copy()
     idx = per.index.to_numpy()
-    per["bytes_freed"] = freed[idx]
-    per["bytes_to_archive"] = moved[idx]
-    per["storage_usd_saved_month"] = saved[idx]
+    per["freed_bytes"] = freed[idx]
+    per["to_archive_bytes"] = moved[idx]
+    per["saved_month_usd"] = saved[idx]
     per["one_time_usd"] = one_time[idx]
     per["net_12m_usd"] = MONTHS * saved[idx] - one_time[idx]
     warnings = list(ev.warnings) + pull_time_warnings(snapshot)
@@ -279,9 +280,9 @@ def _sums(g: pd.core.groupby.DataFrameGroupBy) -> pd.DataFrame:
         images_expired=("action", lambda s: int((s == "expire").sum())),
         images_transitioned=("action", lambda s: int((s == "transition").sum())),
         in_use_blocked=("blocked", "sum"),
-        bytes_freed=("bytes_freed", lambda s: s.sum(min_count=1)),
-        bytes_to_archive=("bytes_to_archive", lambda s: s.sum(min_count=1)),
-        storage_usd_saved_month=("storage_usd_saved_month", lambda s: s.sum(min_count=1)),
+        freed_bytes=("freed_bytes", lambda s: s.sum(min_count=1)),
+        to_archive_bytes=("to_archive_bytes", lambda s: s.sum(min_count=1)),
+        saved_month_usd=("saved_month_usd", lambda s: s.sum(min_count=1)),
         one_time_usd=("one_time_usd", lambda s: s.sum(min_count=1)),
     )
 
@@ -294,10 +295,10 @@ def _with_blocked(per: pd.DataFrame) -> pd.DataFrame:
 
 
 def _finish(df: pd.DataFrame) -> pd.DataFrame:
-    for c in ("bytes_freed", "bytes_to_archive", "storage_usd_saved_month", "one_time_usd"):
-        df[c] = df[c].astype(float).fillna(0.0) if c != "bytes_freed" else df[c].astype(float)
-    df["bytes_freed"] = df["bytes_freed"].fillna(0.0)
-    df["net_12m_usd"] = MONTHS * df["storage_usd_saved_month"] - df["one_time_usd"]
+    for c in ("freed_bytes", "to_archive_bytes", "saved_month_usd", "one_time_usd"):
+        df[c] = df[c].astype(float).fillna(0.0) if c != "freed_bytes" else df[c].astype(float)
+    df["freed_bytes"] = df["freed_bytes"].fillna(0.0)
+    df["net_12m_usd"] = MONTHS * df["saved_month_usd"] - df["one_time_usd"]
     df["in_use_blocked"] = df["in_use_blocked"].astype("int64")
     return df
 
@@ -335,8 +336,6 @@ def _by_repository(
     cols = [*REPO_KEY, "policy", "images", "images_in_use", *SUMMARY_COLUMNS]
     repos = snapshot.repositories
     if repository:
-        import fnmatch
-
         repos = repos[[fnmatch.fnmatchcase(r, repository) for r in repos["repository"]]]
     keys = pd.concat([repos[REPO_KEY], per[REPO_KEY]]).drop_duplicates()
     p = _with_blocked(per)
