@@ -10,6 +10,8 @@ The public API (each stage of the data flow is one function; see ARCHITECTURE in
     ecrcost.costs(snap, by="repository", traffic=None)     # monthly cost (DataFrame)
     ecrcost.compare(snap)                                  # the workload on other registries
     ecrcost.report(snap).save("reports/2026-11")           # the monthly report
+    ecrcost.evaluate_policy(snap, policy, at=None)         # a lifecycle policy, per image
+    ecrcost.plan_cleanup(snap)                             # bytes and $ a cleanup saves
 
 Names are imported lazily so `import ecrcost` stays fast and does not pull in boto3 or matplotlib.
 """
@@ -69,6 +71,12 @@ _EXPORTS: dict[str, str] = {
     "load_bill": "billing",
     "write_bill": "billing",
     "reconcile": "reconcile",
+    # lifecycle planning
+    "evaluate_policy": "lifecycle",
+    "plan_cleanup": "lifecycle",
+    "archive_economics": "lifecycle",
+    "parse_policy": "lifecycle",
+    "LifecyclePolicyError": "errors",
     # synthetic data and the demo
     "synthetic_snapshot": "synthetic",
     "synthetic_organization": "synthetic",

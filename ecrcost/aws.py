@@ -44,8 +44,21 @@ READ_PREFIXES = ("Describe", "List", "Get", "BatchGet")
 #: temporary credentials for the role ecrcost reads through).
 READ_EXCEPTIONS = frozenset({"AssumeRole"})
 
-#: Exactly the IAM actions `ecrcost collect` calls (the README's minimal policy lists these;
-#: sts:GetCallerIdentity needs no permission but is listed for completeness).
+#: The IAM actions `ecrcost collect --in-use` adds: what runs (ECS, Lambda, Inspector).
+IN_USE_ACTIONS: tuple[str, ...] = (
+    "ecs:DescribeServices",
+    "ecs:DescribeTaskDefinition",
+    "ecs:DescribeTasks",
+    "ecs:ListClusters",
+    "ecs:ListServices",
+    "ecs:ListTasks",
+    "inspector2:ListCoverage",
+    "lambda:GetFunction",
+    "lambda:ListFunctions",
+)
+
+#: Exactly the IAM actions `ecrcost collect` calls, with `--in-use` (the README's minimal policy
+#: lists these; sts:GetCallerIdentity needs no permission but is listed for completeness).
 COLLECT_ACTIONS: tuple[str, ...] = (
     "cloudwatch:GetMetricData",
     "ecr:BatchGetImage",
@@ -57,7 +70,9 @@ COLLECT_ACTIONS: tuple[str, ...] = (
     "ecr:GetLifecyclePolicy",
     "ecr:GetRegistryPolicy",
     "ecr:GetRepositoryPolicy",
+    "ecr:ListPullTimeUpdateExclusions",
     "ecr:ListTagsForResource",
+    *IN_USE_ACTIONS,
     "organizations:ListAccounts",
     "sts:AssumeRole",
     "sts:GetCallerIdentity",

@@ -119,6 +119,12 @@ def main() -> None:
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the manifest cache.")
 @click.option(
+    "--in-use",
+    is_flag=True,
+    help="Also read what runs (ECS tasks and services, Lambda image functions, Inspector "
+    "in-use counts) so `ecrcost lifecycle` never expires it.",
+)
+@click.option(
     "--out", required=True, type=click.Path(file_okay=False), help="Snapshot directory to write."
 )
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
@@ -127,6 +133,7 @@ def main() -> None:
     "ecrcost collect --region us-east-1 --out snap",
     "ecrcost collect --all-regions --org-role OrganizationAccountAccessRole --out snap-2026-11",
     "ecrcost collect --region eu-west-1 --endpoint-url http://127.0.0.1:5000 --out snap --force",
+    "ecrcost collect --region us-east-1 --in-use --out snap",
 )
 def collect_command(
     regions: tuple[str, ...],
@@ -140,6 +147,7 @@ def collect_command(
     pull_days: int,
     cache_dir: str | None,
     no_cache: bool,
+    in_use: bool,
     out: str,
     force: bool,
     quiet: bool,
@@ -171,6 +179,7 @@ def collect_command(
             cache_dir=cache_dir,
             use_cache=not no_cache,
             progress=progress,
+            in_use=in_use,
         )
     try:
         snap.write(out, force=force)

@@ -28,6 +28,7 @@ COMMANDS = [
     "bill fetch",
     "bill import",
     "reconcile",
+    "lifecycle",
 ]
 
 

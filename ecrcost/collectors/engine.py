@@ -29,7 +29,7 @@ from ..aws import Aws, describe_error, error_code
 from ..errors import AwsError, InputError, ReadOnlyViolation
 from ..snapshot import Snapshot, new_meta
 from ..targets import Target, resolve_targets
-from . import ecr, metrics, registry
+from . import ecr, inuse, metrics, registry
 from .cache import ManifestCache, default_cache_dir
 from .manifests import parse_manifest
 
@@ -65,6 +65,7 @@ def collect(
     progress: Progress | None = None,
     session: Any = None,
     aws: Aws | None = None,
+    in_use: bool = False,
 ) -> Snapshot:
     """Collect the ECR inventory of every target (see `ecrcost.targets`) into a `Snapshot`.
 
@@ -75,7 +76,8 @@ def collect(
     `workers` threads share the work. `manifests=False` skips
     BatchGetImage (storage then falls back on imageSizeInBytes). `pull_days` days of CloudWatch
     pull counts (0: none). Fetched manifests are cached under `cache_dir` (default
-    `$ECRCOST_CACHE_DIR` or the user cache directory) unless `use_cache` is false.
+    `$ECRCOST_CACHE_DIR` or the user cache directory) unless `use_cache` is false. `in_use` also
+    reads what runs (ECS, Lambda, Inspector; `ecrcost.collectors.inuse`) into the `in_use` table.
 
     meta.json gets the targets (status / error / errors / notes), the registries' settings, the
     options as `settings` and `api_calls` (calls made, by "service:Operation").
@@ -99,7 +101,7 @@ def collect(
         raise InputError(
             f"--cache {cache_path}: cannot use it as the manifest cache ({e})"
         ) from None
-    run = _Run(aws, cache, manifests=manifests, pull_days=pull_days, now=started)
+    run = _Run(aws, cache, manifests=manifests, pull_days=pull_days, now=started, in_use=in_use)
     try:
         _schedule([run.target_task(t) for t in targets], workers, progress)
     finally:
@@ -119,10 +121,22 @@ def collect(
             "workers": workers,
             "manifests": manifests,
             "cache": str(cache_path) if cache_path else None,
+            "in_use": in_use,
         },
         api_calls=aws.operations(),
     )
-    return Snapshot.build(meta, **run.tables())
+    tables = run.tables()
+    if in_use:
+        rows, unresolved = inuse.resolve(
+            run.in_use_rows, Snapshot.build(images=tables["images"]).images
+        )
+        tables["in_use"] = rows
+        meta["in_use"] = {
+            "collected": True,
+            "inspector": dict(sorted(run.inspector.items())),
+            "unresolved": unresolved[:100],
+        }
+    return Snapshot.build(meta, **tables)
 
 
 # ---- scheduling ----------------------------------------------------------------------------------
@@ -178,6 +192,9 @@ class _Run:
     manifests: bool
     pull_days: int
     now: datetime
+    in_use: bool = False
+    in_use_rows: list[dict[str, Any]] = field(default_factory=list)
+    inspector: dict[str, str] = field(default_factory=dict)
     targets: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     registries: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     repositories: list[dict[str, Any]] = field(default_factory=list)
@@ -268,6 +285,8 @@ class _Run:
             follow += [self.repository_task(t, client, r) for r in repos]
             if self.pull_days > 0 and repos:
                 follow.append(self.pulls_task(t, [r["repositoryName"] for r in repos]))
+            if self.in_use:
+                follow.append(self.in_use_task(t))
             return follow
 
         return _Task(f"{t.account_id} {t.region}", run)
@@ -378,6 +397,23 @@ class _Run:
             return []
 
         return _Task(f"{t.account_id} {t.region} pulls", lambda: self._guard(t, "pulls", run))
+
+    def in_use_task(self, t: Target) -> _Task:
+        def run() -> list[_Task]:
+            rows, state, errors = inuse.collect_in_use(
+                self.aws.client("ecs", t.region, t.role_arn),
+                self.aws.client("lambda", t.region, t.role_arn),
+                self.aws.client("inspector2", t.region, t.role_arn, attempts=PROBE_ATTEMPTS),
+                self.now,
+            )
+            with self.lock:
+                self.in_use_rows += rows
+                self.inspector[f"{t.account_id} {t.region}"] = state
+            for err in errors:
+                self._problem(t, err)
+            return []
+
+        return _Task(f"{t.account_id} {t.region} in use", lambda: self._guard(t, "in-use", run))
 
     def _manifests(
         self,

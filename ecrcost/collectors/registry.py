@@ -1,5 +1,6 @@
 """Registry-level settings of one account-region: replication rules, registry policy presence,
-pull-through cache rules and the BLOB_MOUNTING account setting.
+pull-through cache rules, the BLOB_MOUNTING account setting and the pull-time update exclusions
+(IAM principals whose pulls do not update lastRecordedPullTime, e.g. a scanner's role).
 
 An operation the endpoint does not implement (or a call that fails for any other reason) is
 recorded as "unknown", never a failure of the target; an AccessDenied is also returned as an
@@ -38,6 +39,7 @@ def unknown(account_id: str, region: str) -> dict[str, Any]:
         "registry_policy": UNKNOWN,
         "pull_through_cache_rules": UNKNOWN,
         "blob_mounting": UNKNOWN,
+        "pull_time_update_exclusions": UNKNOWN,
     }
 
 
@@ -46,8 +48,8 @@ def collect_registry(
 ) -> tuple[dict[str, Any], list[str]]:
     """(a `registries` entry of meta.json, errors worth reporting) for one account-region.
 
-    `probe`: the client for the two operations some endpoints lack (pull-through cache rules,
-    account settings), typically one with fewer retries; default `client`.
+    `probe`: the client for the operations some endpoints lack (pull-through cache rules, account
+    settings, pull-time update exclusions), typically one with fewer retries; default `client`.
     """
     probe = probe or client
     errors: list[str] = []
@@ -82,6 +84,12 @@ def collect_registry(
         value = call(probe.get_account_setting, name="BLOB_MOUNTING").get("value")
         return value if value in ("ENABLED", "DISABLED") else UNKNOWN
 
+    def exclusions() -> Any:
+        arns: list[str] = []
+        for page in pages(probe, "list_pull_time_update_exclusions"):
+            arns += page.get("pullTimeUpdateExclusions", [])
+        return sorted(arns)
+
     entry = {
         "account_id": account_id,
         "region": region,
@@ -89,5 +97,6 @@ def collect_registry(
         "registry_policy": attempt(policy, "RegistryPolicyNotFoundException", False),
         "pull_through_cache_rules": attempt(pull_through),
         "blob_mounting": attempt(blob_mounting),
+        "pull_time_update_exclusions": attempt(exclusions),
     }
     return entry, errors

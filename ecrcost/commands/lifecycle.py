@@ -27,14 +27,9 @@ IMAGE_JSON_COLUMNS = [
     "saved_month_usd",
     "one_time_usd",
 ]
-EXAMPLES = (
-    "ecrcost lifecycle snap",
-    "ecrcost lifecycle snap --policy what-if.json --repository 'team-a/*' --format json",
-    "ecrcost lifecycle snap --archive-after 60 --expire-after 180 --write-policies policies/",
-)
 
 
-@click.command("lifecycle", epilog="\b\nExamples:\n" + "\n".join(f"  {e}" for e in EXAMPLES))
+@click.command("lifecycle")
 @click.argument("snapshot", type=click.Path(file_okay=False))
 @click.option(
     "--policy",
@@ -115,6 +110,12 @@ def lifecycle_command(
     economics (keep vs archive-then-expire vs expire now). Images in use (collect --in-use) are
     never expired or archived; the rules that would have are listed. ecrcost applies nothing.
     1 GB = 2^30 bytes.
+
+    \b
+    Examples:
+      ecrcost lifecycle snap
+      ecrcost lifecycle snap --policy what-if.json --repository 'team-a/*' --format json
+      ecrcost lifecycle snap --archive-after 60 --expire-after 180 --write-policies policies/
     """
     # the library is imported here so that `ecrcost --help` stays fast (as in cli.py)
     from ..lifecycle.economics import archive_economics, economics_json, write_policies

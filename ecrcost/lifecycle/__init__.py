@@ -7,7 +7,21 @@
     economics.py  archive_economics, recommended_policies: keep vs archive-then-expire vs expire
 """
 
+from .economics import archive_economics, recommended_policy, write_policies
 from .evaluate import evaluate, evaluate_policy
+from .plan import CleanupPlan, cleanup_plan, plan_cleanup
 from .policy import Policy, Rule, parse_policy
 
-__all__ = ["Policy", "Rule", "evaluate", "evaluate_policy", "parse_policy"]
+__all__ = [
+    "CleanupPlan",
+    "Policy",
+    "Rule",
+    "archive_economics",
+    "cleanup_plan",
+    "evaluate",
+    "evaluate_policy",
+    "parse_policy",
+    "plan_cleanup",
+    "recommended_policy",
+    "write_policies",
+]
