@@ -4,12 +4,18 @@ whether it would touch anything in use (a thin shell over `ecrcost.lifecycle`)."
 from __future__ import annotations
 
 import json
-import sys
-from typing import Any
 
 import click
 
 from ..errors import LifecyclePolicyError
+from .options import (
+    echo_output,
+    exit_if_incomplete,
+    format_option,
+    prices_option,
+    snapshot_argument,
+    with_examples,
+)
 
 IMAGE_JSON_COLUMNS = [
     "account_id",
@@ -30,7 +36,7 @@ IMAGE_JSON_COLUMNS = [
 
 
 @click.command("lifecycle")
-@click.argument("snapshot", type=click.Path(file_okay=False))
+@snapshot_argument
 @click.option(
     "--policy",
     "policy_file",
@@ -76,20 +82,12 @@ IMAGE_JSON_COLUMNS = [
     help="Write each recommended policy (JSON, for aws ecr put-lifecycle-policy) under DIR.",
 )
 @click.option("--force", is_flag=True, help="Replace --write-policies DIR if it exists.")
-@click.option(
-    "--prices",
-    "prices_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Use this price catalog (CSV) instead of the bundled one.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "markdown"]),
-    default="table",
-    show_default=True,
-    help="Output format (csv: one row per image; json: everything).",
+@prices_option
+@format_option()
+@with_examples(
+    "ecrcost lifecycle snap",
+    "ecrcost lifecycle snap --policy what-if.json --repository 'team-a/*' --format json",
+    "ecrcost lifecycle snap --archive-after 60 --expire-after 180 --write-policies policies/",
 )
 def lifecycle_command(
     snapshot: str,
@@ -109,13 +107,7 @@ def lifecycle_command(
     $/month saved, archive one-time charges, the 12-month net, and per repository the archive
     economics (keep vs archive-then-expire vs expire now). Images in use (collect --in-use) are
     never expired or archived; the rules that would have are listed. ecrcost applies nothing.
-    1 GB = 2^30 bytes.
-
-    \b
-    Examples:
-      ecrcost lifecycle snap
-      ecrcost lifecycle snap --policy what-if.json --repository 'team-a/*' --format json
-      ecrcost lifecycle snap --archive-after 60 --expire-after 180 --write-policies policies/
+    1 GB = 2^30 bytes. --format csv prints one row per image; json prints everything.
     """
     # the library is imported here so that `ecrcost --help` stays fast (as in cli.py)
     from ..lifecycle.economics import archive_economics, economics_json, write_policies
@@ -158,7 +150,7 @@ def lifecycle_command(
         }
         click.echo(json.dumps(doc, indent=2, default=str))
     elif fmt == "csv":
-        click.echo(render(plan.images[IMAGE_JSON_COLUMNS], "csv"), nl=False)
+        echo_output(render(plan.images[IMAGE_JSON_COLUMNS], "csv"))
     else:
         acted = plan.images[
             (plan.images["action"] != "keep") | plan.images["blocked_rule_priority"].notna()
@@ -192,18 +184,7 @@ def lifecycle_command(
             click.echo(n, err=err)
         for p in written:
             click.echo(f"wrote {p}", err=err)
-    _exit_if_incomplete(snap)
-
-
-def _exit_if_incomplete(snap: Any) -> None:
-    """List the snapshot's failed/partial account-regions on stderr and exit 3, if any."""
-    bad = snap.incomplete_targets
-    if len(bad) == 0:
-        return
-    click.echo(f"Incomplete: {len(bad)} account-region(s) failed or were partial:", err=True)
-    for t in bad.itertuples(index=False):
-        click.echo(f"  {t.account_id} {t.region}: {t.status}: {t.error or ''}".rstrip(), err=True)
-    sys.exit(3)
+    exit_if_incomplete(snap)
 
 
 def _read_policy(path: str) -> str:
