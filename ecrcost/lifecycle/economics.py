@@ -39,7 +39,7 @@ from ..errors import InputError, LifecyclePolicyError
 from ..files import atomic_directory
 from ..pricing.catalog import Catalog, load_catalog
 from ..snapshot import Snapshot
-from ..storage import REPO_KEY, blob_graph
+from ..storage import REPO_KEY, BlobGraph, blob_graph
 from .evaluate import evaluate
 from .plan import DAYS_PER_MONTH, GB, MONTHS, cleanup_plan
 from .policy import Policy, parse_policy
@@ -107,14 +107,16 @@ def archive_economics(
     at: str | pd.Timestamp | None = None,
     repository: str | None = None,
     catalog: Catalog | None = None,
+    graph: BlobGraph | None = None,
 ) -> pd.DataFrame:
     """One row per repository (those matching `repository`): the three strategies' 12-month costs
-    of the candidate bytes (see the module docstring). Columns: `ECONOMICS_COLUMNS`."""
+    of the candidate bytes (see the module docstring). Columns: `ECONOMICS_COLUMNS`. `graph`:
+    the snapshot's blob graph when the caller has built it already."""
     for name, v in (("--archive-after", archive_after_days), ("--expire-after", expire_after_days)):
         if not isinstance(v, int) or v < 1:
             raise InputError(f"{name} must be a positive number of days, not {v!r}")
     catalog = catalog or load_catalog()
-    graph = blob_graph(snapshot)
+    graph = graph or blob_graph(snapshot)
     base = evaluate(snapshot, None, at, repository)
     recommended: dict[tuple[str, str, str], Policy] = {}
     notes: dict[tuple[str, str, str], str] = {}
