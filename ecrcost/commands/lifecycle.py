@@ -182,8 +182,8 @@ def lifecycle_command(
     if fmt != "json":
         for n in notes:
             click.echo(n, err=err)
-        for p in written:
-            click.echo(f"wrote {p}", err=err)
+        for path in written:
+            click.echo(f"wrote {path}", err=err)
     exit_if_incomplete(snap)
 
 

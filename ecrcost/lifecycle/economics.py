@@ -162,7 +162,7 @@ def archive_economics(
         std = catalog.price("storage", region, "STANDARD", service="AmazonECR").rate
         gb = nbytes / GB
         keep = gb * std * MONTHS if gb else 0.0
-        if gb:
+        if gb and a is not None:
             # the plan's saving per month = standard rate - marginal archive rate, per GB moved
             arch_rate = std - float(a["std_saved"]) / gb
             archive = gb * arch_rate * billed_days / DAYS_PER_MONTH + float(a["one_time"])

@@ -197,10 +197,10 @@ def evaluate(
             "image_digest": imgs["digest"],
             "tags": imgs["tags"],
             "action": ACTION_NAMES[action],
-            "rule_priority": pd.array(np.where(rule_of < 0, None, rule_of), dtype="Int64"),
+            "rule_priority": _nullable(rule_of),
             "reason": reason,
             "in_use": in_use,
-            "blocked_rule_priority": pd.array(np.where(blocked < 0, None, blocked), dtype="Int64"),
+            "blocked_rule_priority": _nullable(blocked),
         }
     )
     out = out[selected]
@@ -447,6 +447,11 @@ def _referrers(f: _Features, action: np.ndarray, rule_of: np.ndarray, reason: np
 
 
 # ---- helpers -----------------------------------------------------------------------------------
+def _nullable(priorities: np.ndarray) -> pd.arrays.IntegerArray:
+    """Rule priorities as Int64, <NA> where negative (no rule)."""
+    return pd.arrays.IntegerArray(priorities.astype(np.int64), priorities < 0)
+
+
 def _when(snapshot: Snapshot, at: str | pd.Timestamp | None) -> pd.Timestamp:
     if at is None:
         return snapshot.collected_at

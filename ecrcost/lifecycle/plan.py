@@ -214,7 +214,7 @@ def _joint_bytes(imgs: pd.DataFrame, graph: BlobGraph, action: np.ndarray) -> di
         ("moved", moved),
     ):
         sel = c & mask[codes]
-        out[name] = np.bincount(img[sel], weights=share[codes][sel], minlength=n)[:n]
+        out[name] = np.bincount(img[sel], weights=share[codes][sel], minlength=n)[:n].astype(float)
     # images whose blobs are unknown: their imageSizeInBytes stands in (NaN when unknown too)
     unknown = graph.img_kind == "unknown"
     if unknown.any():

@@ -184,7 +184,7 @@ def _parse_rule(index: int, raw: Any, fail: Any) -> Rule:
     def bad(msg: str) -> LifecyclePolicyError:
         return fail(f"{where}: {msg}")
 
-    if not _is_int(prio) or prio < 1:
+    if not isinstance(prio, int) or isinstance(prio, bool) or prio < 1:
         raise bad("rulePriority must be a positive integer")
     _no_unknown(raw, _RULE_KEYS, "rule", bad)
     desc = raw.get("description", "")
@@ -231,7 +231,7 @@ def _parse_rule(index: int, raw: Any, fail: Any) -> Rule:
     if count_type not in COUNT_TYPES:
         raise bad(f"countType must be one of {', '.join(COUNT_TYPES)}, not {count_type!r}")
     number = sel.get("countNumber")
-    if not _is_int(number) or number < 1:
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
         raise bad(f"countNumber must be a positive integer, not {number!r}")
     if count_type == "imageCountMoreThan":
         if "countUnit" in sel:
