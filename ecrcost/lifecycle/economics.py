@@ -40,8 +40,9 @@ from ..files import atomic_directory
 from ..pricing.catalog import Catalog, load_catalog
 from ..snapshot import Snapshot
 from ..storage import REPO_KEY, BlobGraph, blob_graph
+from ..units import DAYS_PER_MONTH, GB
 from .evaluate import evaluate
-from .plan import DAYS_PER_MONTH, GB, MONTHS, cleanup_plan
+from .plan import MONTHS, cleanup_plan
 from .policy import Policy, parse_policy
 
 ECONOMICS_COLUMNS = [

@@ -35,11 +35,10 @@ from ..pricing.catalog import Catalog, load_catalog
 from ..pricing.tiers import split_tiers
 from ..snapshot import Snapshot
 from ..storage import REPO_KEY, BlobGraph, blob_graph
+from ..units import DAYS_PER_MONTH, GB
 from .evaluate import Evaluation, evaluate
 from .policy import ARCHIVE_MINIMUM_DAYS, Policy
 
-GB = 2**30
-DAYS_PER_MONTH = 365.25 / 12
 MONTHS = 12
 
 #: money and byte columns shared by the per-rule and per-repository summaries
