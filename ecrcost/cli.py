@@ -18,6 +18,7 @@ from .commands.bill import bill_group
 from .commands.lifecycle import lifecycle_command
 from .commands.options import (
     EcrcostGroup,
+    bill_option,
     echo_output,
     exit_if_incomplete,
     format_option,
@@ -279,12 +280,14 @@ def _emit_with_method(df: Any, fmt: str, title: str) -> None:
     "legacy 500 MB ECR storage). Off by default.",
 )
 @traffic_option
+@bill_option
 @prices_option
 @format_option()
 @with_examples(
     "ecrcost costs snap",
     "ecrcost costs snap --traffic profile.toml --format json",
     "ecrcost costs snap --by account --scope registry --month 2026-10",
+    "ecrcost costs snap --traffic profile.toml --bill bill --month 2026-11",
 )
 def costs_command(
     snapshot: str,
@@ -293,6 +296,7 @@ def costs_command(
     month: str | None,
     free_tier: bool,
     traffic_file: str | None,
+    bill_dir: str | None,
     prices_file: str | None,
     fmt: str,
 ) -> None:
@@ -300,7 +304,9 @@ def costs_command(
 
     Without --traffic, egress GB is shown but its cost is unknown ("n/a"), never $0. The rules
     used (catalog date, period, egress rule, free tier) are printed after the table (on stderr
-    for csv/json). 1 GB = 2^30 bytes.
+    for csv/json). With --bill, the billed transfer-out GB of each account x region the bill
+    covers (of --month, else the bill's latest month) replace the traffic profile's guess there,
+    allocated to repositories by their pulled GB. 1 GB = 2^30 bytes.
     """
     from .pricing.summary import costs
     from .snapshot import load_snapshot
@@ -314,6 +320,7 @@ def costs_command(
         prices=prices_file,
         month=month,
         free_tier=free_tier,
+        bill=bill_dir,
     )
     _emit_with_method(df, fmt, title=f"ECR costs by {by}")
     exit_if_incomplete(snap)
@@ -395,6 +402,7 @@ def prices_refresh(
 @cli.command("compare")
 @snapshot_argument
 @traffic_option
+@bill_option
 @users_option
 @prices_option
 @click.option(
@@ -419,6 +427,7 @@ def prices_refresh(
 def compare_command(
     snapshot: str,
     traffic_file: str | None,
+    bill_dir: str | None,
     users: int | None,
     prices_file: str | None,
     plans_file: str | None,
@@ -437,7 +446,9 @@ def compare_command(
     from .snapshot import load_snapshot
 
     snap = load_snapshot(snapshot)
-    df = compare(snap, traffic=traffic_file, users=users, prices=prices_file, plans=plans_file)
+    df = compare(
+        snap, traffic=traffic_file, users=users, prices=prices_file, plans=plans_file, bill=bill_dir
+    )
     w = df.attrs["workload"]
     lines = {
         "workload": (
@@ -494,6 +505,7 @@ def compare_command(
     help="An older snapshot (e.g. last month's) for the month-over-month section.",
 )
 @traffic_option
+@bill_option
 @prices_option
 @scope_option
 @click.option(
@@ -516,6 +528,7 @@ def report_command(
     snapshot: str,
     baseline: str | None,
     traffic_file: str | None,
+    bill_dir: str | None,
     prices_file: str | None,
     scope: str,
     free_tier: bool,
@@ -544,6 +557,7 @@ def report_command(
         snap,
         baseline=baseline,
         traffic=traffic_file,
+        bill=bill_dir,
         prices=prices_file,
         scope=scope,
         free_tier=free_tier,

@@ -24,6 +24,7 @@ CODES: dict[str, str] = {
     "fallback-price": "warning",  # a region without its own price used the "*" fallback row
     "low-confidence-price": "warning",  # the price row's confidence is low
     "egress-unknown": "warning",  # no traffic profile: egress cost unknown (params: region, rate)
+    "egress-calibrated": "info",  # egress GB from the bill's transfer out (`usage.calibrate_egress`)
     "replication-unknown": "warning",  # the registry's replication rules could not be read
     "free-tier-storage": "info",  # the legacy storage free tier was deducted (params: gb)
     "free-tier-egress": "info",  # the internet egress free tier was deducted (params: gb)

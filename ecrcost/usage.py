@@ -15,6 +15,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from .billing.transfer import billed_transfer
 from .errors import InputError, SnapshotError
 from .snapshot import Snapshot
 from .storage import (
@@ -320,10 +321,18 @@ def all_repositories(snapshot: Snapshot) -> pd.DataFrame:
 
 
 def usage_tables(
-    snapshot: Snapshot, scope: str, month: str | None, profile: TrafficProfile | None
+    snapshot: Snapshot,
+    scope: str,
+    month: str | None,
+    profile: TrafficProfile | None,
+    bill: Any = None,
+    cross_region_rule: str = "internet",
 ) -> dict[str, Any]:
     """Every usage table, each computed once: rs (repository_storage over the period), storage,
-    egress, replication."""
+    egress, replication, and billed (the bill's transfer per account-region, or None).
+
+    With `bill` (a bill DataFrame or BILLDIR), egress is calibrated from the bill's transfer of
+    `month` (the bill's latest month for the run-rate): `calibrate_egress`."""
     period = Period(snapshot, month)
     graph = blob_graph(snapshot)
     rs = repository_storage(
@@ -331,9 +340,115 @@ def usage_tables(
     )
     storage = storage_from(rs, period)
     repos = rs[REPO_KEY].astype(object)
+    egress = egress_usage(snapshot, profile, month, repos, graph)
+    billed = None if bill is None else billed_transfer(bill, month)
+    if billed is not None:
+        egress = calibrate_egress(egress, billed, cross_region_rule)
     return {
         "rs": rs,
         "storage": storage,
-        "egress": egress_usage(snapshot, profile, month, repos, graph),
+        "egress": egress,
         "replication": replication_from(snapshot, storage, repos),
+        "billed": billed,
     }
+
+
+# ---- egress calibrated from the bill ------------------------------------------------------------
+def calibrate_egress(
+    egress: pd.DataFrame, billed: pd.DataFrame, cross_region_rule: str = "internet"
+) -> pd.DataFrame:
+    """`egress` (`egress_usage`'s columns) with billed transfer in place of the profile's guess.
+
+    `billed`: account_id, region, out_gb, inter_region_gb (`billing.transfer.billed_transfer`;
+    ``attrs["month"]`` names the month). For each account x region of `billed`:
+
+    - the billed ``out_gb`` (DataTransfer-Out: internet, and pulls from another region, which
+      AWS bills at internet rates) becomes the GB that leave the region: ``internet_gb``; under
+      the catalog rule "cross-region pulls = inter-region" the billed ``inter_region_gb``
+      (AWS-Out) becomes ``cross_region_gb`` instead of 0 (under the "internet" rule the
+      cross-region pulls are inside ``out_gb``, and AWS-Out is replication, modelled apart);
+    - it is allocated to the account-region's repositories in proportion to their modelled
+      pulled GB (equally when none was pulled), so the repositories sum to the billed GB;
+    - the rest of each repository's pulled GB is same-region (free), never below 0;
+    - a repository whose shares come from an explicit ``[[rule]]`` of the traffic profile keeps
+      them: its leaving GB are taken off the billed GB first (the rest is allocated).
+
+    Adds ``egress_source``: "bill YYYY-MM" | "profile" | "profile rule" | "unknown" (no profile,
+    not billed), and ``egress_note`` (why, for the line items' flags).
+    """
+    month = billed.attrs.get("month", "the bill")
+    out = egress.reset_index(drop=True).copy()
+    explicit = out["traffic_rule"].notna() & (out["traffic_rule"] != "[default]")
+    known = out["internet_gb"].notna()
+    out["egress_source"] = np.where(
+        explicit, "profile rule", np.where(known, "profile", "unknown")
+    ).astype(object)
+    out["egress_note"] = None
+    bill = billed.set_index(["account_id", "region"])
+    for (account, region), group in out.groupby(["account_id", "region"], sort=False):
+        if (account, region) not in bill.index:
+            continue
+        b = bill.loc[(account, region)]
+        idx = group.index
+        rule = explicit[idx]
+        calibrated = idx[~rule.to_numpy()]
+        if len(calibrated) == 0:
+            continue
+        kept = out.loc[idx[rule.to_numpy()]]  # explicit rules: their GB come off the bill first
+        kept_internet = float(kept["internet_gb"].fillna(0).sum())
+        kept_cross = float(kept["cross_region_gb"].fillna(0).sum())
+        if cross_region_rule == "inter-region":
+            out_gb = max(float(b["out_gb"]) - kept_internet, 0.0)
+            inter = max(float(b["inter_region_gb"]) - kept_cross, 0.0)
+        else:
+            out_gb = max(float(b["out_gb"]) - kept_internet - kept_cross, 0.0)
+            inter = 0.0
+        pulled = out.loc[calibrated, "pulled_gb"].fillna(0.0).to_numpy(float)
+        total = pulled.sum()
+        weight = pulled / total if total > 0 else np.full(len(pulled), 1 / len(pulled))
+        internet = out_gb * weight
+        cross = inter * weight
+        out.loc[calibrated, "internet_gb"] = internet
+        out.loc[calibrated, "cross_region_gb"] = cross
+        out.loc[calibrated, "same_region_gb"] = np.maximum(pulled - internet - cross, 0.0)
+        out.loc[calibrated, "egress_source"] = f"bill {month}"
+        share = "by modelled pulled GB" if total > 0 else "equally (no pulls modelled)"
+        note = (
+            f"egress calibrated from the bill ({month}): {b['out_gb']:,.2f} GB billed transfer out "
+            f"of {account}/{region}, allocated {share}"
+        )
+        if out_gb + inter > total:
+            note += "; more than the modelled pulled GB (transfer that is not pulls?)"
+        out.loc[calibrated, "egress_note"] = note
+    return out
+
+
+def calibration_summary(egress: pd.DataFrame, billed: pd.DataFrame | None) -> str | None:
+    """One line for the method text: which account-regions were calibrated, from which month,
+    which still use the traffic profile or are unknown (None without a bill)."""
+    if billed is None or "egress_source" not in egress.columns:
+        return None
+    pairs = egress.groupby(["account_id", "region"], sort=True)["egress_source"].agg(
+        lambda s: sorted(set(s))
+    )
+
+    def names(pred: Any) -> str:
+        got = [f"{a}/{r}" for (a, r), v in pairs.items() if pred(v)]
+        return ", ".join(got) if got else "none"
+
+    month = billed.attrs.get("month", "?")
+    source = billed.attrs.get("source", "bill")
+    in_bill = {(a, r) for a, r in zip(billed["account_id"], billed["region"], strict=True)}
+    missing = sorted(f"{a}/{r}" for a, r in in_bill - set(pairs.index))
+    calibrated = lambda v: any(x.startswith("bill") for x in v)  # noqa: E731
+    line = (
+        f"calibrated from the bill ({source}, {month}): {names(calibrated)}; "
+        f"traffic profile: {names(lambda v: not calibrated(v) and any(x.startswith('profile') for x in v))}; "
+        f"unknown: {names(lambda v: not calibrated(v) and 'unknown' in v)}"
+    )
+    kept = names(lambda v: calibrated(v) and "profile rule" in v)
+    if kept != "none":
+        line += f"; explicit traffic rules kept in: {kept}"
+    if missing:
+        line += f"; billed but not in the snapshot: {', '.join(missing)}"
+    return line

@@ -136,3 +136,15 @@ def scope_option(f: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="Deduplicate layers within each repository or each account+region.",
     )(f)
+
+
+def bill_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--bill BILLDIR: egress calibrated from what AWS billed (`ecrcost bill fetch|import`)."""
+    return click.option(
+        "--bill",
+        "bill_dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Bill directory (`ecrcost bill fetch|import`): its billed transfer-out GB per "
+        "account x region replace the traffic profile's guess there.",
+    )(f)

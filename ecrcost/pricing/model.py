@@ -25,6 +25,8 @@ repository / account / region / total. The rules, also in ``costs(...).attrs["me
   aggregate of all accounts in the snapshot (``rule: egress tier basis = all accounts``;
   consolidated billing) and allocated back pro rata. Without a traffic profile the GB are shown
   but the cost is unknown (NaN), flagged with the rate that would apply -- never $0.
+  With a bill (``bill=``), the billed transfer-out GB of each account x region it covers replace
+  the profile's guess there (`usage.calibrate_egress`); the rows say which.
 - **Replication** (``meta["registries"][i]["replication_rules"]``, the ECR API shape): each
   covered repository is stored again in each destination (its unique GB at the destination's
   storage price) and its newly pushed bytes cross regions at the source region's inter-region
@@ -203,11 +205,17 @@ def _storage_price(catalog: Catalog, storage_class: str) -> Callable[[Any], Pric
 def _egress_items(
     eg: pd.DataFrame, catalog: Catalog, traffic: TrafficProfile | None, free_tier: bool
 ) -> list[pd.DataFrame]:
+    """Egress line items. Rows whose destinations are unknown (no traffic profile and, with a
+    bill, an account-region the bill does not cover) are "egress (destination unknown)" at NaN;
+    the others are priced. `traffic` is kept for callers; the rows themselves say what is known."""
     eg = eg.reset_index(drop=True)
     if len(eg) == 0:
         return []
-    if traffic is None:
-        internet = [catalog.price("egress internet", r, service=DT) for r in eg["region"]]
+    unknown = eg["internet_gb"].isna().to_numpy()
+    out: list[pd.DataFrame] = []
+    if unknown.any():
+        u = eg[unknown]
+        internet = [catalog.price("egress internet", r, service=DT) for r in u["region"]]
         flags = [
             [
                 Flag(
@@ -221,21 +229,28 @@ def _egress_items(
             ]
             for p in internet
         ]
-        return [
+        out.append(
             _items(
-                eg,
+                u,
                 "egress (destination unknown)",
                 "GB",
-                eg["pulled_gb"],
-                np.full(len(eg), np.nan),
+                u["pulled_gb"],
+                np.full(len(u), np.nan),
                 internet,
                 extra_flags=flags,
             )
-        ]
+        )
+    eg = eg[~unknown].reset_index(drop=True)
+    if len(eg) == 0:
+        return out
+    notes = [
+        [Flag("egress-calibrated", n)] if isinstance(n, str) else []
+        for n in eg.get("egress_note", [None] * len(eg))
+    ]
     cross_rule = catalog.rule("cross-region pulls", CROSS_REGION_RULES)
     basis = catalog.rule("egress tier basis", TIER_BASES)
     same = [catalog.price("egress same-region", r, service=DT) for r in eg["region"]]
-    out = [
+    out.append(
         _items(
             eg,
             "egress same-region",
@@ -243,8 +258,9 @@ def _egress_items(
             eg["same_region_gb"],
             eg["same_region_gb"].to_numpy(float) * [p.rate for p in same],
             same,
+            extra_flags=notes,
         )
-    ]
+    )
     # the internet ladder: internet GB, plus cross-region GB when the rule says so
     ladder = [("egress internet", eg, eg["internet_gb"])]
     if cross_rule == "internet":
@@ -253,7 +269,7 @@ def _egress_items(
         [f.assign(_item=i, _q=q.to_numpy(float)) for i, f, q in ladder], ignore_index=True
     )
     q = frame["_q"]
-    extra: list[list[Flag]] = [[] for _ in range(len(frame))]
+    extra: list[list[Flag]] = [list(n) for n in notes * len(ladder)]
     if free_tier:
         allowance = catalog.allowance("free tier internet egress", service=DT).tiers[-1][1]
         q = deduct_allowance(q, [0] * len(frame), allowance)
@@ -263,7 +279,7 @@ def _egress_items(
             "(once for the snapshot, pro rata)",
             gb=allowance,
         )
-        extra = [[flag]] * len(frame)
+        extra = [e + [flag] for e in extra]
     if cross_rule == "internet":
         flag = Flag(
             "cross-region-as-internet",
@@ -300,7 +316,11 @@ def _egress_items(
             groups,
             lambda r: catalog.price("inter-region transfer", r, service=DT),
         )
-        out.append(_items(eg, "egress cross-region", "GB", eg["cross_region_gb"], usd, used))
+        out.append(
+            _items(
+                eg, "egress cross-region", "GB", eg["cross_region_gb"], usd, used, extra_flags=notes
+            )
+        )
     return out
 
 
@@ -394,6 +414,7 @@ def line_items(
     prices: Any = None,
     month: str | None = None,
     free_tier: bool = False,
+    bill: Any = None,
 ) -> pd.DataFrame:
     """Every cost line item, one row per repository and item (the module docstring has the rules).
 
@@ -404,12 +425,20 @@ def line_items(
     ladder as text), usd (NaN when unknown, never 0 for unknown), source_url, source_date,
     confidence, flags (list of `ecrcost.flags.Flag`, str whose code says what: fallback prices, low
     confidence, free tier, rules).
+    With `bill` (a bill DataFrame or BILLDIR), egress is calibrated from the bill's transfer per
+    account x region (`usage.calibrate_egress`).
     """
     check_scope(scope)
     catalog, profile = as_catalog(prices), as_traffic(traffic)
-    return price_items(
-        snapshot, usage_tables(snapshot, scope, month, profile), catalog, profile, free_tier
+    usage = usage_tables(
+        snapshot,
+        scope,
+        month,
+        profile,
+        bill,
+        catalog.rule("cross-region pulls", CROSS_REGION_RULES),
     )
+    return price_items(snapshot, usage, catalog, profile, free_tier)
 
 
 def price_items(

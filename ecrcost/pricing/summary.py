@@ -18,9 +18,16 @@ from ..flags import merge, with_code
 from ..snapshot import Snapshot
 from ..storage import REPO_KEY
 from ..traffic import TrafficProfile, as_traffic
-from ..usage import Period, check_scope, usage_tables
+from ..usage import Period, calibration_summary, check_scope, usage_tables
 from .catalog import Catalog
-from .model import EGRESS_ITEMS, REPLICATION_ITEMS, STORAGE_ITEMS, as_catalog, price_items
+from .model import (
+    CROSS_REGION_RULES,
+    EGRESS_ITEMS,
+    REPLICATION_ITEMS,
+    STORAGE_ITEMS,
+    as_catalog,
+    price_items,
+)
 
 BY = ("repository", "account", "region", "total")
 BY_KEYS: dict[str, list[str]] = {
@@ -60,6 +67,7 @@ def costs(
     prices: Any = None,
     month: str | None = None,
     free_tier: bool = False,
+    bill: Any = None,
 ) -> pd.DataFrame:
     """Monthly ECR cost per repository (or account / region / total).
 
@@ -71,6 +79,8 @@ def costs(
     without a traffic profile), total_usd (storage + egress + replication; NaN when any part is
     unknown), replication_usd, flags (list of str). ``.attrs["method"]`` (dict) states the rules:
     catalog and its date, period, scope, pulls, bytes per pull, egress rule, free tier, traffic.
+    `bill` (a bill DataFrame or BILLDIR): egress calibrated from the billed transfer-out GB per
+    account x region (`usage.calibrate_egress`; the method's ``egress_calibration`` says where).
     """
     return cost_breakdown(
         snapshot,
@@ -80,6 +90,7 @@ def costs(
         prices=prices,
         month=month,
         free_tier=free_tier,
+        bill=bill,
     )[0]
 
 
@@ -91,12 +102,20 @@ def cost_breakdown(
     prices: Any = None,
     month: str | None = None,
     free_tier: bool = False,
+    bill: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(`costs(...)`, `line_items(...)`) from one pass over the snapshot, for callers that need
     both (the comparison's ECR row): the usage is measured and priced once."""
     _check_options(by, scope)
     catalog, profile = as_catalog(prices), as_traffic(traffic)
-    usage = usage_tables(snapshot, scope, month, profile)
+    usage = usage_tables(
+        snapshot,
+        scope,
+        month,
+        profile,
+        bill,
+        catalog.rule("cross-region pulls", CROSS_REGION_RULES),
+    )
     items = price_items(snapshot, usage, catalog, profile, free_tier)
     rs, eg = usage["rs"], usage["egress"]
     df = rs[REPO_KEY + COST_COLUMNS[:6]].astype({k: object for k in REPO_KEY})
@@ -124,6 +143,7 @@ def cost_breakdown(
         free_tier=free_tier,
         traffic=profile,
         items=items,
+        calibration=calibration_summary(eg, usage["billed"]),
     )
     return out, items
 
@@ -169,8 +189,10 @@ def method(
     free_tier: bool,
     traffic: TrafficProfile | None,
     items: pd.DataFrame,
+    calibration: str | None = None,
 ) -> dict[str, Any]:
-    """The rules behind the figures, for ``.attrs["method"]`` and the CLI's footer."""
+    """The rules behind the figures, for ``.attrs["method"]`` and the CLI's footer
+    (``egress_calibration`` only with a bill)."""
     period = Period(snapshot, month)
     days = snapshot.meta.get("pull_days")
     cross = catalog.fact("rule: cross-region pulls")
@@ -190,7 +212,7 @@ def method(
             f"traffic profile {traffic.source}; cross-region pulls priced as {cross['value']} "
             f"({cross['source_url']}); tiers on {basis['value']}, per source region, allocated pro rata"
         )
-    return {
+    out = {
         "catalog": catalog.label,
         "catalog_date": catalog.date,
         "units": "1 GB = 2^30 bytes; storage in GB-Mo",
@@ -209,3 +231,6 @@ def method(
         "replication": "destination storage + newly pushed GB at the inter-region rate",
         "fallback_prices": "; ".join(fallback) if fallback else "none",
     }
+    if calibration is not None:
+        out["egress_calibration"] = calibration
+    return out

@@ -51,13 +51,15 @@ def compare(
     users: int | None = None,
     prices: Any = None,
     plans: pd.DataFrame | str | os.PathLike[str] | None = None,
+    bill: Any = None,
 ) -> pd.DataFrame:
     """Price the snapshot's workload on every plan of every registry (one row per plan).
 
     `snapshot`: a Snapshot or its directory. `traffic`: a traffic profile or its TOML path (without
     one, transfer is unknown: NaN for every registry that charges for it). `users`: seats (default
     `DEFAULT_USERS`). `prices`: the ECR price catalog (or path) for the ECR row. `plans`: a plan
-    file path or `load_plans` frame (default: the bundled plans).
+    file path or `load_plans` frame (default: the bundled plans). `bill`: a bill (DataFrame or
+    BILLDIR) whose transfer-out GB calibrate the egress (`ecrcost.costs(..., bill=)`).
 
     Returns COMPARE_COLUMNS, registries in REGISTRIES order, ECR (plan "private", from
     `ecrcost.costs`) always first; ``.attrs["workload"]`` is the priced `Workload` as a dict and
@@ -67,9 +69,9 @@ def compare(
     snap = snapshot if isinstance(snapshot, Snapshot) else load_snapshot(snapshot)
     profile = as_traffic(traffic)
     plan_rows = plans if isinstance(plans, pd.DataFrame) else load_plans(plans)
-    w = workload(snap, profile, users)
+    w = workload(snap, profile, users, bill)
     priced = price_plans(plan_rows[plan_rows["registry"] != "ecr"], w)
-    ecr, method = ecr_row(snap, w, profile, prices)
+    ecr, method = ecr_row(snap, w, profile, prices, bill)
     # ECR is always there (from the cost model, whatever the plan file holds), first
     priced = pd.concat(
         [pd.DataFrame([{"registry": "ecr", "plan": "private", **ecr}]), priced], ignore_index=True
@@ -81,11 +83,11 @@ def compare(
 
 
 def ecr_row(
-    snap: Snapshot, w: Workload, traffic: Any, prices: Any
+    snap: Snapshot, w: Workload, traffic: Any, prices: Any, bill: Any = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ECR (private) figures from `ecrcost.costs(snapshot, by="total")` and its line items."""
 
-    total, items = cost_breakdown(snap, by="total", traffic=traffic, prices=prices)
+    total, items = cost_breakdown(snap, by="total", traffic=traffic, prices=prices, bill=bill)
     method = dict(total.attrs.get("method", {}))
     confidence = weakest(items["confidence"].dropna())
     replication = {

@@ -25,11 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..billing.transfer import billed_transfer
 from ..errors import InputError
 from ..snapshot import Snapshot
 from ..storage import BlobGraph, blob_graph, image_blob_edges, repository_storage
 from ..units import GB
-from ..usage import egress_usage
+from ..usage import calibrate_egress, egress_usage
 from .plans import PLAN_DAYS_PER_MONTH
 
 DEFAULT_USERS = 1
@@ -118,8 +119,13 @@ class Workload:
         return pd.DataFrame([self.to_dict()])
 
 
-def workload(snapshot: Snapshot, traffic: Any = None, users: int | None = None) -> Workload:
+def workload(
+    snapshot: Snapshot, traffic: Any = None, users: int | None = None, bill: Any = None
+) -> Workload:
     """Measure the workload of `snapshot`.
+
+    With `bill` (a bill DataFrame or BILLDIR) the transfer is calibrated from the billed
+    transfer-out GB per account x region (`ecrcost.usage.calibrate_egress`).
 
     Pulls and pulled GB come from `ecrcost.usage.egress_usage(snapshot, traffic)`; without
     a traffic profile the transfer quantities are NaN (unknown), pulls are still counted.
@@ -131,7 +137,7 @@ def workload(snapshot: Snapshot, traffic: Any = None, users: int | None = None) 
     rs = repository_storage(snapshot, graph=graph)
     stored = rs["unique_bytes"].sum(skipna=False) / GB if len(rs) else 0.0
     largest = rs["unique_bytes"].max(skipna=False) / GB if len(rs) else 0.0
-    flows = _flows(snapshot, traffic, graph)
+    flows = _flows(snapshot, traffic, graph, bill)
     edges = image_blob_edges(snapshot, graph)
     return Workload(
         stored_gb=float(stored),
@@ -141,17 +147,23 @@ def workload(snapshot: Snapshot, traffic: Any = None, users: int | None = None) 
         users=int(users) if users is not None else DEFAULT_USERS,
         pushed_gb=pushed_bytes_per_month(snapshot, edges) / GB,
         users_given=users is not None,
-        traffic_given=traffic is not None,
+        traffic_given=traffic is not None or bill is not None,
         **flows,
     )
 
 
-def _flows(snapshot: Snapshot, traffic: Any, graph: BlobGraph) -> dict[str, float]:
+def _flows(
+    snapshot: Snapshot, traffic: Any, graph: BlobGraph, bill: Any = None
+) -> dict[str, float]:
 
     usage = egress_usage(snapshot, traffic, graph=graph)
+    if bill is not None:
+        usage = calibrate_egress(usage, billed_transfer(bill))
     out = {"pulls_per_month": float(usage["pulls"].sum(skipna=False)) if len(usage) else 0.0}
     for col in ("pulled_gb", "same_region_gb", "cross_region_gb", "internet_gb"):
-        if traffic is None:  # where the pulls go is unknown: so is what they cost elsewhere
+        if (
+            traffic is None and bill is None
+        ):  # where the pulls go is unknown: so is its cost elsewhere
             out[col] = math.nan
         else:
             out[col] = float(usage[col].sum(skipna=False)) if len(usage) else 0.0

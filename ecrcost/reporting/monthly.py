@@ -6,7 +6,7 @@
     rep.save("reports/2026-11")             # index.html, report.md, <table>.csv, charts/<chart>.png
 
 Sections: summary, where the money goes, growth (push months, month over month against a
-baseline), savings candidates, egress, alternatives, coverage, method. Every figure comes from the
+baseline), savings candidates, egress, estimate vs bill (with a bill), alternatives, coverage, method. Every figure comes from the
 public stage functions (`ecrcost.costs`, `ecrcost.image_storage`, `ecrcost.compare`) so the report
 matches `ecrcost costs` and `ecrcost compare`. Money is USD per month; bytes are bytes (shown with
 1 GB = 2^30 bytes); unknown is NaN / "n/a", never 0.
@@ -37,6 +37,7 @@ def report(
     free_tier: bool = False,
     users: int | None = None,
     top: int = TOP,
+    bill: Any = None,
 ) -> Report:
     """Build the monthly report of `snapshot` (a Snapshot or a snapshot directory).
 
@@ -46,14 +47,15 @@ def report(
     or a loaded profile / catalog); without `traffic` egress cost is unknown. `scope` is the
     deduplication scope ("repository" or "registry"); `free_tier` subtracts free allowances as
     `ecrcost costs --free-tier` does; `users` the seat count for the comparison;
-    `top` the number of repositories named in charts.
+    `top` the number of repositories named in charts. `bill` (a bill DataFrame or BILLDIR from
+    `ecrcost bill fetch|import`): egress calibrated from it, and the "Estimate vs bill" section.
     """
     snap = _as_snapshot(snapshot, "snapshot")
     base = _as_snapshot(baseline, "baseline") if baseline is not None else None
     if base is not None:
         _check_baseline(snap, base)
-    ctx = Context(snap, base, traffic, prices, scope, free_tier, users, top)
-    sections = [build(ctx) for build in SECTIONS]
+    ctx = Context(snap, base, traffic, prices, scope, free_tier, users, top, bill)
+    sections = [s for s in (build(ctx) for build in SECTIONS) if s is not None]
     month = snap.collected_at.strftime("%Y-%m")
     where = f" from {snap.path}" if snap.path else ""
     subtitle = (

@@ -11,7 +11,7 @@ from .context import Context, chart
 
 
 def build(ctx: Context) -> Section:
-    cmp = compare(ctx.snap, traffic=ctx.traffic, users=ctx.users, prices=ctx.catalog)
+    cmp = compare(ctx.snap, traffic=ctx.traffic, users=ctx.users, prices=ctx.catalog, bill=ctx.bill)
     sweep = storage_sweep(ctx.snap, cmp, traffic=ctx.traffic, users=ctx.users, prices=ctx.catalog)
     dims = dimensions(cmp)
     paras = [

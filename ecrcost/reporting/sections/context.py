@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from ...billing import load_bill
 from ...pricing.model import as_catalog
 from ...pricing.summary import costs, summarise
 from ...snapshot import Snapshot
@@ -29,6 +30,7 @@ class Context:
         free_tier: bool,
         users: int | None,
         top: int,
+        bill: Any = None,
     ) -> None:
 
         catalog = as_catalog(prices)  # read the catalog and the profile once for every stage
@@ -36,10 +38,17 @@ class Context:
         self.snap, self.base, self.traffic, self.prices = snap, base, traffic, prices
         self.scope, self.users, self.top, self.catalog = scope, users, top, catalog
         self.now = snap.collected_at
+        self.bill = load_bill(bill) if bill is not None else None  # egress calibration + section
 
         def cost(s: Snapshot, by: str) -> pd.DataFrame:
             return costs(
-                s, by=by, scope=scope, traffic=traffic, prices=catalog, free_tier=free_tier
+                s,
+                by=by,
+                scope=scope,
+                traffic=traffic,
+                prices=catalog,
+                free_tier=free_tier,
+                bill=self.bill,
             )
 
         self.by_repo = cost(snap, "repository")
