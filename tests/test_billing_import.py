@@ -244,3 +244,15 @@ def test_billdir_round_trip_and_validation(tmp_path):
     (out / "bill.parquet").write_bytes(b"garbage")
     with pytest.raises(BillError, match="unreadable Parquet"):
         load_bill(out)
+
+
+def test_legacy_csv_blank_amounts_are_empty_and_garbage_is_a_clear_error(tmp_path):
+    lines = [line("TimedStorage-ByteHrs", 5.0, 0.5), line("", 0.0, 0.45, kind="Tax")]
+    f = write_legacy(tmp_path / "blank.csv", lines)
+    text = f.read_text().replace(",0.0,0.45,", ",,0.45,")  # the tax row's UsageAmount is blank
+    f.write_text(text)
+    bill = import_bill(str(f))
+    assert by_type(bill, "", "Tax")["usage_quantity"].tolist() == [0.0]
+    f.write_text(text.replace(",5.0,0.5,", ",five,0.5,"))
+    with pytest.raises(BillError, match=r"blank\.csv: cannot read as CUR"):
+        import_bill(str(f))

@@ -207,7 +207,11 @@ def _read_group(group: list[Any]) -> tuple[pd.DataFrame, bool]:
         raise BillError(f"{names}: not a usable CUR file: missing column(s) {', '.join(missing)}")
 
     def q(name: str | None, cast: str = "VARCHAR") -> str:
-        return f'CAST("{name}" AS {cast})' if name else "CAST(NULL AS VARCHAR)"
+        if not name:
+            return "CAST(NULL AS VARCHAR)"
+        ident = '"' + name.replace('"', '""') + '"'
+        col = ident if fmt == "parquet" else f"nullif({ident}, '')"  # CSV: every column is text
+        return f"CAST({col} AS {cast})"
 
     region = q(picked["region_code"])
     if picked["region_code"] is None and "product" in cols and fmt == "parquet":

@@ -7,8 +7,9 @@ the last (End is exclusive); then its ``NextPageToken`` pages, and nothing more.
 costs the caller $0.01 (`REQUEST_USD`); the count and cost are in ``attrs["meta"]``.
 
 Cost Explorer has no resource IDs (it rejects grouping by RESOURCE_ID), so every row is at
-month x linked account x usage type grain, ``line_item_type`` "Usage" (net of nothing: credits
-appear only if the caller's Cost Explorer shows them as separate usage types).
+month x linked account x usage type grain with ``line_item_type`` "Usage"; without a RECORD_TYPE
+grouping its UnblendedCost is net of the credits and refunds applied to each usage type (a CUR
+keeps them apart).
 """
 
 from __future__ import annotations
@@ -100,7 +101,10 @@ def fetch_bill(
         token = page.get("NextPageToken")
         if not token:
             break
-    notes = ["Cost Explorer has no resource IDs: account x region x usage type grain"]
+    notes = [
+        "Cost Explorer has no resource IDs: account x region x usage type grain",
+        "Cost Explorer's UnblendedCost is net of credits applied to each usage type",
+    ]
     bill = conform_bill(rows) if rows else conform_bill([])
     bill.attrs["meta"] = bill_meta(
         "cost-explorer",
