@@ -10,6 +10,7 @@ one calendar month (UTC); `pricing.model` joins these quantities to the price ca
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
@@ -432,7 +433,7 @@ def calibration_summary(egress: pd.DataFrame, billed: pd.DataFrame | None) -> st
         lambda s: sorted(set(s))
     )
 
-    def names(pred: Any) -> str:
+    def names(pred: Callable[[list[str]], bool]) -> str:
         got = [f"{a}/{r}" for (a, r), v in pairs.items() if pred(v)]
         return ", ".join(got) if got else "none"
 
@@ -440,13 +441,24 @@ def calibration_summary(egress: pd.DataFrame, billed: pd.DataFrame | None) -> st
     source = billed.attrs.get("source", "bill")
     in_bill = {(a, r) for a, r in zip(billed["account_id"], billed["region"], strict=True)}
     missing = sorted(f"{a}/{r}" for a, r in in_bill - set(pairs.index))
-    calibrated = lambda v: any(x.startswith("bill") for x in v)  # noqa: E731
+
+    def calibrated(v: list[str]) -> bool:
+        return any(x.startswith("bill") for x in v)
+
+    def profiled(v: list[str]) -> bool:
+        return not calibrated(v) and any(x.startswith("profile") for x in v)
+
+    def unknown(v: list[str]) -> bool:
+        return not calibrated(v) and "unknown" in v
+
+    def kept_rules(v: list[str]) -> bool:
+        return calibrated(v) and "profile rule" in v
+
     line = (
         f"calibrated from the bill ({source}, {month}): {names(calibrated)}; "
-        f"traffic profile: {names(lambda v: not calibrated(v) and any(x.startswith('profile') for x in v))}; "
-        f"unknown: {names(lambda v: not calibrated(v) and 'unknown' in v)}"
+        f"traffic profile: {names(profiled)}; unknown: {names(unknown)}"
     )
-    kept = names(lambda v: calibrated(v) and "profile rule" in v)
+    kept = names(kept_rules)
     if kept != "none":
         line += f"; explicit traffic rules kept in: {kept}"
     if missing:
