@@ -33,7 +33,10 @@ STAGES: list[tuple[str, list[str]]] = [
     ("history", ["history", "diff"]),
     ("sql", ["sql"]),
     ("report: formatting and document model", ["reporting.tables", "reporting.document"]),
-    ("report: layout and charts", ["reporting.layout", "reporting.notes", "reporting.charts"]),
+    (
+        "report: layout and charts",
+        ["reporting.layout", "reporting.notes", "reporting.charts", "reporting.bill_charts"],
+    ),
     ("report: analysis", ["reporting.savings", "reporting.growth", "reporting.sweep"]),
     ("report: comparison charts", ["reporting.compare_charts"]),
     ("report: renderers", ["reporting.html", "reporting.markdown"]),
