@@ -5,9 +5,12 @@ exists, counting every import a module makes (function-level and TYPE_CHECKING o
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
+
+import ecrcost
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "ecrcost"
@@ -197,3 +200,19 @@ def test_the_graph_sees_relative_and_function_level_imports():
     assert "reporting.document" in GRAPH["reporting.html"]
     assert "collectors.manifests" in GRAPH["synthetic.organization"]
     assert "aws" in GRAPH["targets"]
+
+
+def test_the_public_api_modules_are_strict_in_mypy():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    strict = {
+        m
+        for o in config["overrides"]
+        if o.get("disallow_untyped_defs")
+        for m in ([o["module"]] if isinstance(o["module"], str) else o["module"])
+    }
+    public = {"ecrcost"} | {f"ecrcost.{m}" for m in ecrcost._EXPORTS.values()}
+    missing = sorted(public - strict)
+    assert not missing, (
+        f"{missing}: export public names (ecrcost/__init__.py) but are not in pyproject.toml's "
+        "strict [[tool.mypy.overrides]] list; add them there"
+    )
