@@ -1,9 +1,10 @@
 """The ECR cost model: usage (GB-months, GB transferred) x the price catalog -> cost line items.
 
-Quantities and prices stay apart until the last step: `storage_usage`, `egress_usage` and
-`replication_usage` return quantities with their unit; `line_items` joins them to the catalog
-(`Catalog.price`) and applies the tier ladders; `costs` sums the line items into one row per
-repository / account / region / total. The rules, also in ``costs(...).attrs["method"]``:
+Quantities and prices stay apart until the last step: `ecrcost.usage` (`storage_usage`,
+`egress_usage`, `replication_usage`) returns quantities with their unit; `line_items` here joins
+them to the catalog (`Catalog.price`) and applies the tier ladders; `pricing.summary.costs` sums
+the line items into one row per repository / account / region / total. The rules, also in
+``costs(...).attrs["method"]``:
 
 - **Units**: 1 GB = 2^30 bytes; storage in GB-Mo (GB-months), transfer in GB.
 - **Period**: by default a monthly run-rate: storage = unique GB now; pulls = pulls per day over
