@@ -52,6 +52,7 @@ import pyarrow.parquet as pq
 from . import __version__
 from .errors import SnapshotError
 from .files import atomic_directory
+from .validation import validate_snapshot
 
 SCHEMA_VERSION = 1
 
@@ -335,4 +336,5 @@ def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
             raise SnapshotError(f"{f}: column of the wrong type ({e})") from None
     snap = Snapshot(meta=meta, **tables)
     snap.path = p
+    validate_snapshot(snap)  # types, ranges, unique keys, finite numbers (ecrcost.validation)
     return snap
