@@ -2,7 +2,7 @@
 
 One implementation for HTML, used by the report and by Jupyter (`Report._repr_html_`). Cells are
 formatted with `tables.format_cell` (the same display rules as the terminal and Markdown) and every
-string is escaped with `html.escape`, so a repository name, tag or policy text such as
+string is escaped with `ecrcost.text.html` (controls removed, then `html.escape`), so a repository name, tag or policy text such as
 ``<script>alert(1)</script>`` shows as text, never as markup. The page needs no network: the CSS
 is inline and charts are inline base64 PNG (`data:` URIs); there is no script at all.
 """
@@ -10,11 +10,11 @@ is inline and charts are inline base64 PNG (`data:` URIs); there is no script at
 from __future__ import annotations
 
 import base64
-from html import escape
 from importlib import resources
 
 import pandas as pd
 
+from ..text import html as escape  # the one HTML sanitiser (controls removed, then escaped)
 from .document import Document, Section
 from .layout import caption, shown
 from .tables import display_frame

@@ -6,9 +6,11 @@ Display rules (table and Markdown; CSV and JSON keep raw values):
 - columns ending in ``_usd``: "$1,234.57"; unknown (NaN/None) is "n/a", never "$0.00";
 - columns ending in ``_bytes``: human units with 1 GB = 2^30 bytes ("1.50 GB");
 - columns ending in ``_gb``: two decimals.
-CSV cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR) are
-prefixed with a single quote. JSON is an array of objects with NaN/NA as null and times in
-ISO-8601.
+Every user-controlled string goes through the one sanitiser of its format (`ecrcost.text`):
+terminal cells lose escape sequences, control characters and newlines; Markdown cells are escaped
+(no links, images or HTML); CSV cells that a spreadsheet would run as a formula (starting with
+= + - @ tab or CR) are prefixed with a single quote. JSON is an array of objects with NaN/NA as
+null and times in ISO-8601 (json.dumps escapes control characters itself).
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .. import text
 from ..units import GB
 
 FORMATS = ("table", "csv", "json", "markdown")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def render(
@@ -128,11 +130,13 @@ def to_terminal(
     color: bool | None = None,
 ) -> str:
     """A rich table as text. Numbers are right-aligned."""
-    table = Table(title=title, show_lines=False)
+    table = Table(title=_rich_escape(title) if title else None, show_lines=False)
     shown = display_frame(df)
     for c in df.columns:
         numeric = pd.api.types.is_numeric_dtype(df[c]) or str(c).endswith(("_usd", "_bytes", "_gb"))
-        table.add_column(str(c), justify="right" if numeric else "left", overflow="fold")
+        table.add_column(
+            _rich_escape(str(c)), justify="right" if numeric else "left", overflow="fold"
+        )
     for row in shown.itertuples(index=False):
         table.add_row(*[_rich_escape(x) for x in row])
     if color is None:  # colour only when stdout is a terminal
@@ -150,8 +154,9 @@ def to_terminal(
     return buf.getvalue()
 
 
-def _rich_escape(text: str) -> str:
-    return escape(text)
+def _rich_escape(value: str) -> str:
+    """One terminal-safe cell: no escape sequences, controls or newlines, no rich markup."""
+    return escape(text.terminal(value))
 
 
 def _terminal_width() -> int:
@@ -160,11 +165,7 @@ def _terminal_width() -> int:
     return max(80, shutil.get_terminal_size((200, 24)).columns)
 
 
-def neutralise_csv_cell(v: Any) -> Any:
-    """Prefix text that a spreadsheet would evaluate as a formula with a single quote."""
-    if isinstance(v, str) and v.startswith(_FORMULA_START):
-        return "'" + v
-    return v
+neutralise_csv_cell = text.csv_cell  # the one CSV sanitiser (formula injection, controls)
 
 
 def to_csv(df: pd.DataFrame) -> str:
@@ -173,11 +174,9 @@ def to_csv(df: pd.DataFrame) -> str:
     for c in out.columns:
         s = out[c]
         if s.dtype == object:
-            out[c] = s.map(lambda v: neutralise_csv_cell(_listish(v)))
-        elif pd.api.types.is_string_dtype(s):  # vectorised: the same rule as neutralise_csv_cell
-            risky = s.str.startswith(_FORMULA_START).fillna(False).astype(bool)
-            if risky.any():
-                out[c] = s.where(~risky, "'" + s)
+            out[c] = s.map(lambda v: text.csv_cell(_listish(v)))
+        elif pd.api.types.is_string_dtype(s):
+            out[c] = s.map(text.csv_cell, na_action="ignore")
     return str(out.to_csv(index=False, lineterminator="\n"))
 
 
@@ -221,16 +220,7 @@ def to_json(df: pd.DataFrame) -> str:
     return json.dumps(records(df), indent=2) + "\n"
 
 
-def markdown_escape(text: str) -> str:
-    """Escape text for a Markdown table cell (pipes, HTML, newlines)."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\n", " ")
-        .replace("\r", " ")
-    )
+markdown_escape = text.markdown  # the one Markdown sanitiser (links, images, HTML, pipes)
 
 
 def to_markdown(df: pd.DataFrame, *, title: str | None = None) -> str:
