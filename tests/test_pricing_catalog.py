@@ -97,8 +97,17 @@ def _bad(line, what):
         _bad(GOOD.replace("aws,", ",", 1), "line 3: empty provider"),
         _bad(GOOD.replace(",https://example.com,", ",,"), "line 3: empty source_url"),
         _bad(GOOD.replace("0.10", "ten cents"), "line 3: usd 'ten cents' is not a number"),
-        _bad(GOOD.replace("0.10", "-0.10"), "line 3: usd must be a non-negative number"),
+        _bad(GOOD.replace("0.10", "-0.10"), "line 3: usd must be a finite, non-negative number"),
         _bad(GOOD.replace("0.10", ""), "line 3: usd '' is not a number"),
+        _bad(
+            GOOD.replace("0.10", "inf"),
+            "line 3: usd must be a finite, non-negative number, not 'inf'",
+        ),
+        _bad(
+            GOOD.replace("0.10", "nan"),
+            "line 3: usd must be a finite, non-negative number, not 'nan'",
+        ),
+        _bad(GOOD.replace(",0,,GB-Mo", ",1e999,,GB-Mo"), "line 3: tier_start_gb must be a finite"),
         _bad(GOOD.replace(",high,", ",certain,"), "line 3: confidence 'certain'"),
         _bad(GOOD.replace("2026-11-28", "28/11/2026"), "line 3: read_date '28/11/2026'"),
         _bad(GOOD.replace("2026-03", "March"), "line 3: source_date 'March'"),
@@ -173,3 +182,20 @@ def test_bundled_csv_has_no_blank_required_cells():
     with bundled_catalog_path().open() as f:
         for row in csv.DictReader(f):
             assert row["source_url"] and row["read_date"] and row["confidence"]
+
+
+def test_excel_byte_order_mark_is_accepted(tmp_path):
+    # Excel's "CSV UTF-8" starts the file with U+FEFF; it is not part of the first column's name
+    p = tmp_path / "excel.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + ("\n".join([HEADER, GOOD]) + "\n").encode())
+    assert load_catalog(p).price("storage", "us-east-1", "STANDARD").rate == 0.10
+
+
+def test_an_infinite_price_never_reaches_json(tmp_path):
+    from click.testing import CliRunner
+
+    from ecrcost.cli import cli
+
+    p = write(tmp_path, GOOD.replace("0.10", "Infinity"))
+    result = CliRunner().invoke(cli, ["prices", "show", "--prices", str(p), "--format", "json"])
+    assert result.exit_code == 1 and "finite" in result.output

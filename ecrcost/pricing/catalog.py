@@ -304,7 +304,8 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     if not p.is_file():
         raise PriceCatalogError(f"{p}: no such price catalog file")
     try:
-        with p.open(newline="", encoding="utf-8") as f:
+        # utf-8-sig: a file saved by Excel starts with a byte-order mark; it is not part of a column name
+        with p.open(newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
             header = [h.strip() for h in (reader.fieldnames or [])]
             missing = [c for c in COLUMNS if c not in header]
@@ -370,15 +371,16 @@ def _parse_row(path: Path, line: int, rec: dict[str, Any]) -> dict[str, Any]:
 def parse_number(
     where: str, column: str, text: str, error: type[Exception] = PriceCatalogError
 ) -> float:
-    """`text` as a non-negative number, else `error` naming `where` (file and row) and `column`.
+    """`text` as a finite, non-negative number, else `error` naming `where` (file and row) and
+    `column`.
 
     Shared by the price catalog and the registry plan files (`error=PlanCatalogError`)."""
     try:
         v = float(text)
     except ValueError:
         raise error(f"{where}: {column} {text!r} is not a number") from None
-    if math.isnan(v) or v < 0:
-        raise error(f"{where}: {column} must be a non-negative number, not {text!r}")
+    if not math.isfinite(v) or v < 0:  # NaN and inf would end up as NaN/Infinity in JSON output
+        raise error(f"{where}: {column} must be a finite, non-negative number, not {text!r}")
     return v
 
 
