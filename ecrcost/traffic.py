@@ -15,7 +15,8 @@
     internet = 1.0
     # layer_cache_hit: optional in a rule, the default table's value otherwise
 
-Validation (`TrafficProfileError`, naming the file and the line or table): not TOML, no
+Validation (`TrafficProfileError`, naming the file and the line or table): not TOML (or nested
+too deeply to parse), no
 ``[default]`` table, unknown keys, a share outside [0, 1] or missing, shares that do not sum to 1
 (within 1e-6), a cache hit outside [0, 1), a bad glob (empty, unbalanced brackets, or characters an
 ECR repository name cannot contain).
@@ -128,6 +129,8 @@ def load_traffic(path: str | Path) -> TrafficProfile:
         raise TrafficProfileError(f"{p}: not a UTF-8 text file ({e})") from None
     except tomllib.TOMLDecodeError as e:
         raise TrafficProfileError(f"{p}: not valid TOML: {e}") from None
+    except RecursionError:  # tomllib recurses once per nesting level: a hostile file is refused
+        raise TrafficProfileError(f"{p}: not a traffic profile (nested too deeply)") from None
     return TrafficProfile.from_dict(data, source=str(p), text=text)
 
 

@@ -152,3 +152,17 @@ def test_missing_and_binary_files(tmp_path):
     p.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(TrafficProfileError, match="bin.toml: not a UTF-8"):
         load_traffic(p)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * 100_000 + "]" * 100_000,
+        "x = " + "{a = " * 100_000 + "1" + "}" * 100_000,
+    ],
+)
+def test_deeply_nested_toml_is_a_clean_error(tmp_path, text):
+    p = tmp_path / "deep.toml"
+    p.write_text(text)
+    with pytest.raises(TrafficProfileError, match="deep.toml"):
+        load_traffic(p)
