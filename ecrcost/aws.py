@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.credentials
@@ -129,6 +130,7 @@ class Aws:
         workers: int = 8,
     ) -> None:
         if session is None:
+            check_endpoint_url(os.environ.get("AWS_ENDPOINT_URL") or None, "AWS_ENDPOINT_URL")
             try:
                 # AWS_REGION wins over AWS_DEFAULT_REGION and the profile, as in the AWS CLI v2
                 # (botocore itself only reads AWS_DEFAULT_REGION)
@@ -138,7 +140,7 @@ class Aws:
             except ProfileNotFound as e:
                 raise InputError(f"--profile: {e}") from None
         self.session = session
-        self.endpoint_url = endpoint_url or None
+        self.endpoint_url = check_endpoint_url(endpoint_url or None, "--endpoint-url")
         self.config = Config(
             retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS},
             max_pool_connections=max(10, workers + 2),
@@ -255,6 +257,32 @@ class Aws:
         s = boto3.Session(botocore_session=bs, region_name=region)
         self._role_sessions[role_arn] = s
         return s
+
+
+def check_endpoint_url(url: str | None, option: str = "--endpoint-url") -> str | None:
+    """`url` if it is a usable endpoint (http or https, a host, a valid port), else `InputError`.
+
+    A URL carrying credentials (``http://KEY:SECRET@host``) is refused without repeating them:
+    ecrcost never stores credentials, and the endpoint is recorded in the snapshot's meta.json.
+    """
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        raise InputError(f"{option}: not a valid URL (expected http(s)://host[:port])") from None
+    if "@" in parts.netloc or parts.username is not None or parts.password is not None:
+        raise InputError(
+            f"{option}: the URL holds credentials (user:password@); they are refused and never "
+            "stored: give credentials through a profile or the environment instead"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        shown = url if len(url) <= 80 else url[:77] + "..."
+        raise InputError(
+            f"{option} {shown!r}: expected http(s)://host[:port], e.g. http://127.0.0.1:5000"
+        )
+    return url
 
 
 class _StaticProvider(botocore.credentials.CredentialProvider):

@@ -7,7 +7,8 @@ account-region. `workers=1` runs the same tasks serially.
 
 Failures are data: a target (account-region) whose role cannot be assumed or whose repositories
 cannot be listed is "failed"; one whose repository, pull-count or registry calls partly failed is
-"partial" (each error in `errors`); a repository deleted during the run is skipped and noted in
+"partial" (each error in `errors`; a manifest that is not JSON, or an image manifest without
+digests or sizes, counts as one); a repository deleted during the run is skipped and noted in
 the target's `notes`. Only missing credentials or a read-only violation stop the run.
 """
 
@@ -41,6 +42,9 @@ MANIFEST_CHUNK = 1000
 
 #: what ECR answers in an opt-in region the account has not enabled
 NOT_ENABLED = ("UnrecognizedClientException", "InvalidClientTokenId")
+
+#: unparsed manifests that are not a fault: another artifact type, or one ECR would not return
+ACCEPTED_UNPARSED = ("unsupported manifest media type", "BatchGetImage: ")
 
 #: tries per call for registry settings an endpoint may not implement (see Aws.client)
 PROBE_ATTEMPTS = 3
@@ -460,6 +464,11 @@ class _Run:
                     )
             with self.lock:
                 self.parsed.update(results)
+            for digest in sorted(results):
+                m = results[digest][0]
+                if m["kind"] == "unparsed" and not m["error"].startswith(ACCEPTED_UNPARSED):
+                    # not JSON, or an image/index without digests or sizes: its storage is unknown
+                    self._problem(t, f"manifest {digest} unparsable: {m['error']}", repository)
             if missing:
                 self._note(
                     t,

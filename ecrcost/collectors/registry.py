@@ -2,9 +2,14 @@
 pull-through cache rules, the BLOB_MOUNTING account setting and the pull-time update exclusions
 (IAM principals whose pulls do not update lastRecordedPullTime, e.g. a scanner's role).
 
-An operation the endpoint does not implement (or a call that fails for any other reason) is
-recorded as "unknown", never a failure of the target; an AccessDenied is also returned as an
-error so the run says what is missing.
+A setting that cannot be read is "unknown". Why matters:
+
+- the endpoint does not implement the operation (an emulator or ECR-compatible service: an
+  UnknownOperation-style error code, moto's NotImplementedError, or an HTTP error without an AWS
+  error body for the three optional operations) -> "unknown" and nothing else: it is not a fault;
+- anything else (AccessDenied, throttling that never clears, a 500, a reset connection, an
+  unreachable endpoint) -> "unknown" AND an error, so the target is "partial" and the command
+  exits 3: replication cost and blob mounting then rest on a setting nobody could read.
 """
 
 from __future__ import annotations
@@ -17,6 +22,33 @@ from ..aws import call, describe_error, error_code, pages
 
 UNKNOWN = "unknown"
 DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
+#: error codes meaning "this endpoint does not have the operation"
+UNSUPPORTED = frozenset(
+    {
+        "UnknownOperationException",
+        "UnknownOperation",
+        "InvalidAction",
+        "NotImplemented",
+        "NotImplementedException",
+        "UnsupportedOperation",
+        "UnsupportedOperationException",
+    }
+)
+
+
+def unsupported(exc: BaseException, optional: bool) -> bool:
+    """True when `exc` says the endpoint lacks the operation (see the module docstring).
+
+    `optional`: the operation is one some ECR-compatible endpoints lack (pull-through cache rules,
+    account settings); for those an HTTP 404/500/501 whose body is not an AWS error (botocore
+    then reports the bare status as the code) is an endpoint without the operation too.
+    """
+    if isinstance(exc, NotImplementedError):
+        return True
+    if not isinstance(exc, ClientError):
+        return False
+    code = error_code(exc)
+    return code in UNSUPPORTED or (optional and code in ("404", "500", "501"))
 
 
 def _jsonable(value: Any) -> Any:
@@ -54,16 +86,16 @@ def collect_registry(
     probe = probe or client
     errors: list[str] = []
 
-    def attempt(fn: Any, absent: str | None = None, absent_value: Any = None) -> Any:
+    def attempt(
+        fn: Any, absent: str | None = None, absent_value: Any = None, optional: bool = False
+    ) -> Any:
         try:
             return fn()
-        except ClientError as e:
+        except (ClientError, BotoCoreError, NotImplementedError) as e:
             if absent and error_code(e) == absent:
                 return absent_value
-            if error_code(e) in DENIED:
+            if not unsupported(e, optional):
                 errors.append(describe_error(e))
-            return UNKNOWN
-        except (BotoCoreError, NotImplementedError):  # not implemented by this endpoint
             return UNKNOWN
 
     def replication() -> Any:
@@ -95,8 +127,8 @@ def collect_registry(
         "region": region,
         "replication_rules": attempt(replication),
         "registry_policy": attempt(policy, "RegistryPolicyNotFoundException", False),
-        "pull_through_cache_rules": attempt(pull_through),
-        "blob_mounting": attempt(blob_mounting),
-        "pull_time_update_exclusions": attempt(exclusions),
+        "pull_through_cache_rules": attempt(pull_through, optional=True),
+        "blob_mounting": attempt(blob_mounting, optional=True),
+        "pull_time_update_exclusions": attempt(exclusions, optional=True),
     }
     return entry, errors
