@@ -11,9 +11,10 @@ import pytest
 from ecrcost.errors import PlanCatalogError
 from ecrcost.registries import REGISTRIES, Workload, load_plans, price_plans
 from ecrcost.registries.comparison import cheapest
+from ecrcost.registries.plans import DAYS_PER_MONTH
 from ecrcost.registries.price import ladder_cost
 
-DAYS = 365 / 12
+DAYS = DAYS_PER_MONTH
 BASIC, STANDARD, PREMIUM = 0.167 * DAYS, 0.667 * DAYS, 1.667 * DAYS  # 5.0796, 20.2879, 50.7046
 ACR_GB = 0.003 * DAYS  # 0.09125 per GiB-month beyond the inclusion
 
@@ -193,9 +194,12 @@ def test_gar_egress_known_then_unknown(plans):
     row = priced(plans, W(stored_gb=1.5, pulled_gb=10), "gar").loc["Standard"]
     assert row["transfer_usd"] == pytest.approx(1.20) and row["monthly_usd"] == pytest.approx(1.30)
     assert row["confidence"] == "low" and "low confidence" in row["notes"]
-    beyond = priced(plans, W(pulled_gb=2000), "gar").loc["Standard"]  # past the captured 1 TB tier
-    assert math.isnan(beyond["transfer_usd"]) and math.isnan(beyond["monthly_usd"])
-    assert "not known" in beyond["notes"]
+    # the later Premium Tier tiers (PRICES.md section G): $0.11/GB 1-10 TiB, $0.08/GB above
+    beyond = priced(plans, W(pulled_gb=2000), "gar").loc["Standard"]
+    assert beyond["transfer_usd"] == pytest.approx(1024 * 0.12 + 976 * 0.11)
+    far = priced(plans, W(pulled_gb=20480), "gar").loc["Standard"]
+    assert far["transfer_usd"] == pytest.approx(1024 * 0.12 + 9216 * 0.11 + 10240 * 0.08)
+    assert far["upper_bound"] == []  # every tier is sourced: an estimate, not a bound
     unknown = priced(plans, W(stored_gb=0.5, pulled_gb=math.nan, traffic_given=False), "gar").loc[
         "Standard"
     ]
@@ -241,8 +245,9 @@ def test_ghcr_is_free_with_a_note(plans):
     free = df.loc["Free"]
     assert free["monthly_usd"] == 0 and free["storage_usd"] == 0 and free["transfer_usd"] == 0
     assert free["cheapest"] and "currently free" in free["notes"]
-    assert free["unbilled_usd"] == pytest.approx(10 * 0.25 + 10 * 0.50)
-    assert "if billed: +$2.50/month" in free["notes"]
+    # if billed: storage $0.008/GB/day x the days of the month (not a flat $0.25), transfer $0.50/GB
+    assert free["unbilled_usd"] == pytest.approx(10 * 0.008 * DAYS + 10 * 0.50)
+    assert f"if billed: +${10 * 0.008 * DAYS:,.2f}/month" in free["notes"]
     assert df.loc["Team", "monthly_usd"] == 12  # GitHub seats only
 
 
@@ -311,7 +316,11 @@ def test_ladder_packs_round_up(q, usd):
 def test_ladder_unknown_price_and_quantity():
     ladder = _ladder((0, 1024, 0.12), (1024, math.inf, math.nan), unit="USD/GB")
     assert ladder_cost(1024, ladder)[0] == pytest.approx(122.88)
-    assert math.isnan(ladder_cost(1025, ladder)[0])
+    # beyond the last known tier: the last known rate, flagged as an upper bound
+    assert ladder_cost(1025, ladder)[0] == pytest.approx(123.0) and ladder_cost(1025, ladder)[2]
+    assert not ladder_cost(1024, ladder)[2]
+    # a free allowance then an unknown rate: nothing bounds it
+    assert math.isnan(ladder_cost(101, _ladder((0, 100, 0), (100, math.inf, math.nan)))[0])
     assert math.isnan(ladder_cost(math.nan, ladder)[0])
     assert ladder_cost(math.nan, _ladder((0, math.inf, 0)))[0] == 0  # free whatever the quantity
     assert ladder_cost(2, _ladder((0, math.inf, 0.003), unit="USD/GB-day"))[0] == pytest.approx(
@@ -383,3 +392,35 @@ def test_a_valid_user_plan_file_is_priced(tmp_path):
     df = cheapest(price_plans(load_plans(f), W(repositories=3)))
     assert isinstance(df, pd.DataFrame) and df.loc[0, "monthly_usd"] == 5 and df.loc[0, "cheapest"]
     assert df.loc[0, "confidence"] == "medium" and df.loc[0, "price_date"] == "2026-01"
+
+
+# ---- later tiers: sourced where PRICES.md section G has them, else an upper bound ---------------
+def test_acr_egress_later_tiers_then_an_upper_bound(plans):
+    mid = priced(plans, W(pulled_gb=60_000), "acr").loc["Basic"]
+    assert mid["transfer_usd"] == pytest.approx(10140 * 0.087 + 40960 * 0.083 + 8800 * 0.07)
+    assert mid["upper_bound"] == [] and not math.isnan(mid["monthly_usd"])
+    huge = priced(plans, W(pulled_gb=600_000), "acr").loc["Basic"]
+    exact = 10140 * 0.087 + 40960 * 0.083 + 102400 * 0.07 + 358400 * 0.05
+    assert huge["transfer_usd"] == pytest.approx(exact + 88000 * 0.05)  # last known rate
+    assert huge["upper_bound"] == ["transfer_usd", "monthly_usd"]
+    assert "upper bound" in huge["notes"] and huge["cheapest"]
+
+
+def test_upper_bounds_are_shown_as_such_by_every_renderer(plans):
+    from ecrcost.reporting.tables import render
+
+    df = priced(plans, W(pulled_gb=600_000), "acr").reset_index()
+    table = render(
+        df[["plan", "monthly_usd", "storage_usd", "transfer_usd", "upper_bound"]],
+        "table",
+        width=200,
+        color=False,
+    )
+    assert table.count("≤ $") == 2 * 3  # monthly and transfer of the three plans
+    md = render(df[["plan", "monthly_usd", "storage_usd", "upper_bound"]], "markdown")
+    assert "≤ $" in md
+    import json
+
+    rows = json.loads(render(df, "json"))
+    assert rows[0]["upper_bound"] == ["transfer_usd", "monthly_usd"]
+    assert isinstance(rows[0]["monthly_usd"], float)  # the number itself stays a number

@@ -25,7 +25,8 @@ from .workload import Workload, workload
 #: base_usd, fits, notes, price_date (USD per month; NaN = unknown); the rest are extras:
 #: cheapest (the cheapest fitting plan of its registry), fit_reason, unbilled_usd (what published
 #: but uncharged rates would add), storage_gb / transfer_gb (the quantities priced), confidence
-#: (high/medium/low: the weakest price behind the figure).
+#: (high/medium/low: the weakest price behind the figure), upper_bound (the *_usd columns that
+#: are upper bounds -- a tier priced at the last known rate -- shown "≤ $X"; [] when exact).
 COMPARE_COLUMNS = [
     "registry",
     "plan",
@@ -42,6 +43,7 @@ COMPARE_COLUMNS = [
     "confidence",
     "notes",
     "price_date",
+    "upper_bound",
 ]
 
 
@@ -131,6 +133,7 @@ def ecr_row(
         "confidence": confidence,
         "notes": "; ".join(notes),
         "price_date": str(method.get("catalog_date") or ""),
+        "upper_bound": [],
     }
     return row, method
 

@@ -3,9 +3,12 @@
 For each plan: base_usd = its fee (USD/day x 365/12; USD/user-month x seats); storage_usd and
 transfer_usd = its tier ladders applied to the workload quantity each ladder names (a JFrog
 consumption ladder is split between the two in proportion to the GB behind it); monthly_usd = the
-sum, NaN when any part is unknown (an unknown quantity at a non-zero rate, or a tier whose price is
-not known). `unbilled_usd` is what published-but-uncharged rates would add. A plan fits when every
-limit holds; `fit_reason` says which does not.
+sum, NaN when any part is unknown (an unknown quantity at a non-zero rate). A tier whose price is
+not known is priced at the last known (non-zero) rate below it: tiers only fall with volume, so
+the figure is an **upper bound**, listed in `upper_bound` (the columns that are bounds, e.g.
+``["transfer_usd", "monthly_usd"]``; renderers show them as "≤ $X") and said in the notes.
+`unbilled_usd` is what published-but-uncharged rates would add. A plan fits when every limit
+holds; `fit_reason` says which does not.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ PRICED_COLUMNS = [
     "confidence",
     "notes",
     "price_date",
+    "upper_bound",
 ]
 LABELS = {
     "stored_gb": "stored GB (deduplicated per repository)",
@@ -59,38 +63,45 @@ def monthly_rate(value: float, unit: str) -> float:
 Row = dict[str, Any]
 
 
-def ladder_cost(quantity: float, ladder: list[Row]) -> tuple[float, list[bool]]:
+def ladder_cost(quantity: float, ladder: list[Row]) -> tuple[float, list[bool], bool]:
     """Cost per month of `quantity` on one ladder (plan-file rows as dicts, sorted by tier_start).
 
-    Returns (usd, used) where `used` marks the tiers the quantity reaches (the first tier always).
-    NaN usd when the quantity is unknown and some rate is not zero, or when the quantity reaches a
-    tier whose price is unknown. A tier with a `block` bills its part rounded up to whole blocks.
+    Returns (usd, used, bound) where `used` marks the tiers the quantity reaches (the first tier
+    always) and `bound` is True when usd is an upper bound: the quantity reaches a tier whose price
+    is unknown, priced at the last known non-zero rate below it (tiers only fall with volume).
+    NaN usd when the quantity is unknown and some rate is not zero, or when an unknown tier has no
+    known non-zero rate below it. A tier with a `block` bills its part rounded up to whole blocks.
     Worked examples (tests/test_registries.py runs them):
 
     - GAR storage, $0 to 0.5 GB then $0.10/GB-month: 0.5 GB -> $0; 1.5 GB -> $0.10.
     - ACR Basic storage, $0 to 10 GB then $0.003/GB-day: 11 GB -> 1 x 0.003 x 365/12 = $0.09125.
     - GitLab Free packs, $0 to 10 GB then $0.5/GB-month in 10 GB blocks: 10 GB -> $0;
       10.1 GB -> one pack, $5; 20.5 GB -> two packs, $10.
-    - A tier whose price is unknown: $0.12/GB to 1,024 GB, then unknown: 1,024 GB -> $122.88;
-      1,025 GB -> NaN. An unknown quantity -> NaN, unless every rate is 0 (then $0).
+    - A tier whose price is unknown: $0.12/GB to 1,024 GB, then unknown: 1,024 GB -> $122.88
+      (exact); 1,025 GB -> at most $123.00 (bound). $0 to 100 GB, then unknown: 101 GB -> NaN (no
+      known rate to bound it). An unknown quantity -> NaN, unless every rate is 0 (then $0).
     """
     rates = [monthly_rate(t["value"], t["unit"]) for t in ladder]
     if math.isnan(quantity):
         free = all(r == 0 for r in rates)  # an unknown (NaN) rate is not 0
-        return (0.0 if free else math.nan), [True] * len(ladder)
+        return (0.0 if free else math.nan), [True] * len(ladder), False
     split = split_tiers(max(quantity, 0.0), [(t["tier_start"], t["tier_end"], 0.0) for t in ladder])
     used = [
         part > 0 or t["tier_start"] == 0 for part, t in zip(split.quantities, ladder, strict=True)
     ]
-    costs = []
+    costs, bound, last_known = [], False, math.nan
     for part, rate, t in zip(split.quantities, rates, ladder, strict=True):
         if part <= 0:
             continue
         if math.isnan(rate):
-            return math.nan, used
+            if not last_known > 0:  # nothing known above zero to bound it by
+                return math.nan, used, False
+            rate, bound = last_known, True
+        else:
+            last_known = rate
         billed = part if math.isnan(t["block"]) else math.ceil(part / t["block"]) * t["block"]
         costs.append(billed * rate)
-    return math.fsum(costs), used
+    return math.fsum(costs), used, bound
 
 
 def compile_plans(plans: pd.DataFrame) -> list[list[Row]]:
@@ -119,7 +130,7 @@ def price_plan(rows: list[Row] | pd.DataFrame, w: Workload) -> dict[str, Any]:
     notes: list[str] = []
     used: list[Row] = []  # the figures behind the price (for confidence and price_date)
     base = _fee(rows, w, notes, used)
-    sums, gb = _rates(rows, w, notes, used)
+    sums, gb, bounds = _rates(rows, w, notes, used)
     fits, reasons = _limits(rows, w, notes, used)
     for r in used:
         if r["confidence"] == "low" and r["notes"] and r["notes"] not in notes:
@@ -140,6 +151,7 @@ def price_plan(rows: list[Row] | pd.DataFrame, w: Workload) -> dict[str, Any]:
         "confidence": weakest(r["confidence"] for r in used),
         "notes": "; ".join(dict.fromkeys(notes)),
         "price_date": min(dates),
+        "upper_bound": bounds + ["monthly_usd"] if bounds else [],
     }
 
 
@@ -158,8 +170,10 @@ def _fee(rows: list[Row], w: Workload, notes: list[str], used: list[Row]) -> flo
 
 def _rates(
     rows: list[Row], w: Workload, notes: list[str], used: list[Row]
-) -> tuple[dict[str, float], dict[str, float]]:
-    """USD per month by bucket (storage, transfer, unbilled) and the GB priced (storage, transfer)."""
+) -> tuple[dict[str, float], dict[str, float], list[str]]:
+    """USD per month by bucket (storage, transfer, unbilled), the GB priced (storage, transfer) and
+    the billed columns that are upper bounds ("storage_usd", "transfer_usd")."""
+    bounds: list[str] = []
     sums = {"storage": 0.0, "transfer": 0.0, "unbilled": 0.0}
     gb = {"storage": math.nan, "transfer": math.nan}
     ladders: dict[tuple[str, str], list[Row]] = {}
@@ -169,9 +183,19 @@ def _rates(
     for (item, qname), ladder in ladders.items():
         ladder.sort(key=lambda t: t["tier_start"])
         q, label, text = w.quantity(qname), LABELS.get(qname, qname), describe(ladder)
-        usd, reached = ladder_cost(q, ladder)
+        usd, reached, bound = ladder_cost(q, ladder)
         if item != "unbilled":
             used += [t for t, u in zip(ladder, reached, strict=True) if u]
+        if bound:
+            notes.append(
+                f"{item} is an upper bound (≤ {_usd(usd)}): {label} {q:,.2f} reach a tier whose "
+                f"price is not known, priced at the last known rate (tiers only fall with volume): {text}"
+            )
+            if item != "unbilled":
+                cols = (
+                    ("storage_usd", "transfer_usd") if item == "consumption" else (f"{item}_usd",)
+                )
+                bounds += [c for c in cols if c not in bounds]
         nonzero = any(t["value"] != 0 for t in ladder)  # an unknown (NaN) price is not zero
         if not nonzero and item != "unbilled" and ladder[0]["notes"]:
             notes.append(ladder[0]["notes"])  # why it costs nothing ("currently free", ...)
@@ -204,7 +228,7 @@ def _rates(
                 notes.append(
                     "every pulled GB leaves this registry's network (consumers stay where they are)"
                 )
-    return sums, gb
+    return sums, gb, bounds
 
 
 def _limits(

@@ -3,7 +3,8 @@
 One implementation per format; every command renders through `render(df, fmt)`.
 
 Display rules (table and Markdown; CSV and JSON keep raw values):
-- columns ending in ``_usd``: "$1,234.57"; unknown (NaN/None) is "n/a", never "$0.00";
+- columns ending in ``_usd``: "$1,234.57"; unknown (NaN/None) is "n/a", never "$0.00"; an upper
+  bound (the row's ``upper_bound`` list names the column) is "≤ $1,234.57";
 - columns ending in ``_bytes``: human units with 1 GB = 2^30 bytes ("1.50 GB");
 - columns ending in ``_gb``: two decimals.
 Every user-controlled string goes through the one sanitiser of its format (`ecrcost.text`):
@@ -116,10 +117,24 @@ def format_cell(column: str, v: Any) -> str:
 
 
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """`df` with every cell formatted for display (strings)."""
-    return pd.DataFrame(
+    """`df` with every cell formatted for display (strings).
+
+    A row whose ``upper_bound`` column (a list of column names, as `ecrcost.compare` gives) names a
+    ``*_usd`` column shows that cell as an upper bound: "≤ $1,234.57".
+    """
+    out = pd.DataFrame(
         {c: [format_cell(str(c), v) for v in df[c]] for c in df.columns}, index=df.index
     )
+    if "upper_bound" in df.columns:
+        marks = []
+        for i, bound in zip(df.index, df["upper_bound"], strict=True):
+            bound = list(bound) if isinstance(bound, list | tuple | np.ndarray) else []
+            for c in bound:
+                if c in out.columns and str(c).endswith("_usd") and out.at[i, c] != "n/a":
+                    out.at[i, c] = "≤ " + out.at[i, c]
+            marks.append("≤" if bound else "")
+        out["upper_bound"] = marks  # the marker itself: "≤" when the row holds an upper bound
+    return out
 
 
 def to_terminal(
