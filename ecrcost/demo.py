@@ -43,6 +43,7 @@ from .pricing.summary import costs
 from .registries import compare
 from .registries.comparison import cheapest_per_registry
 from .reporting.monthly import report
+from .reporting.tables import format_usd
 from .synthetic import SIZES, Organization, synthetic_organization
 
 DEFAULT_OUT = Path("reports") / "demo"
@@ -374,8 +375,14 @@ def run_demo(
 
 def summary(result: DemoResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The tables `ecrcost demo` prints: the cost per account and region (naive vs deduplicated
-    bytes, storage, egress, total USD per month) and each registry's cheapest plan that the workload
-    fits (`ecrcost.registries.comparison.cheapest_per_registry`), cheapest first."""
+    bytes, storage, egress, replication, total USD per month: storage + egress + replication =
+    total) and each registry's cheapest plan that the workload fits
+    (`ecrcost.registries.comparison.cheapest_per_registry`), cheapest *billed* cost first, with
+    `unbilled_usd` (published rates not charged today), `confidence` and `upper_bound` beside it.
+
+    ``cheapest.attrs["note"]`` says how the two tables' transfer money relates: the ECR row's
+    transfer_usd is egress_usd plus the replication transfer (compare counts replication in
+    storage and transfer)."""
     c = result.costs
     keys = ["account_id", "region"]
     sums = [
@@ -385,6 +392,7 @@ def summary(result: DemoResult) -> tuple[pd.DataFrame, pd.DataFrame]:
         "unique_bytes",
         "storage_usd",
         "egress_usd",
+        "replication_usd",
         "total_usd",
     ]
     by_registry = c.groupby(keys, as_index=False)[sums].sum(min_count=1)
@@ -395,6 +403,36 @@ def summary(result: DemoResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = table.rename(columns={"untagged_images": "untagged"})
     best = cheapest_per_registry(result.comparison)
     cheapest = best.sort_values("monthly_usd", na_position="last", kind="stable")[
-        ["registry", "plan", "monthly_usd", "storage_usd", "transfer_usd", "base_usd"]
+        [
+            "registry",
+            "plan",
+            "monthly_usd",
+            "storage_usd",
+            "transfer_usd",
+            "base_usd",
+            "unbilled_usd",
+            "confidence",
+            "upper_bound",
+        ]
     ].reset_index(drop=True)
+    cheapest.attrs["note"] = transfer_note(result.comparison, c)
     return table, cheapest
+
+
+def transfer_note(comparison: pd.DataFrame, costs_df: pd.DataFrame) -> str:
+    """One line relating the ECR row of `compare` to `costs`: transfer_usd = egress_usd +
+    replication transfer, storage_usd = storage_usd + replica storage; and what unbilled_usd means."""
+    ecr = comparison[comparison["registry"] == "ecr"]
+    if not len(ecr):
+        return ""
+    e = ecr.iloc[0]
+    egress = costs_df["egress_usd"].sum(min_count=1)
+    storage = costs_df["storage_usd"].sum(min_count=1)
+    fmt = format_usd
+    return (
+        f"ECR: transfer_usd {fmt(e['transfer_usd'])} = egress_usd {fmt(egress)} + replication "
+        f"transfer {fmt(e['transfer_usd'] - egress)}; storage_usd {fmt(e['storage_usd'])} = "
+        f"storage_usd {fmt(storage)} + replica storage {fmt(e['storage_usd'] - storage)}. "
+        "Ranked on billed cost; unbilled_usd = published rates not charged today (if billed); "
+        "≤ = upper bound."
+    )

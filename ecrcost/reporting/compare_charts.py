@@ -1,8 +1,10 @@
 """Charts of the registry comparison (matplotlib, Agg, no pyplot): `ax=None` -> a new Axes, returned.
 
-- `cost_by_registry(compare_df)`: each registry's cheapest fitting plan, monthly USD; an unknown
-  figure is written as "n/a" (no bar, never a zero bar), a registry with no fitting plan says so,
-  and bars resting on a low-confidence price are hatched.
+- `cost_by_registry(compare_df)`: each registry's cheapest fitting plan, monthly USD (billed
+  today); an unknown figure is written as "n/a" (no bar, never a zero bar), a registry with no
+  fitting plan says so, bars resting on a low-confidence price are hatched, an upper bound is
+  labelled "≤ $X", and a plan whose published rates are not charged today is labelled
+  "not billed today: +$Y if billed" and outlined.
 - `cost_vs_storage(snapshot_or_workload)`: monthly USD of each registry's cheapest fitting plan as
   stored GB grows from 0 to 10x today (other quantities unchanged), today's workload marked;
   `plot_cost_vs_storage(sweep)` draws the curves `sweep.storage_sweep` computed.
@@ -27,7 +29,7 @@ from ..snapshot import Snapshot
 from .charts import GB_LABEL, USD_LABEL, new_axes
 from .sweep import storage_sweep
 
-BAR_COLOUR, ECR_COLOUR = "#3b6ea8", "#e08a1e"
+BAR_COLOUR, ECR_COLOUR, UNBILLED_COLOUR = "#3b6ea8", "#e08a1e", "#a83b3b"
 
 
 def cost_by_registry(compare_df: pd.DataFrame, ax: Axes | None = None) -> Axes:
@@ -43,10 +45,22 @@ def cost_by_registry(compare_df: pd.DataFrame, ax: Axes | None = None) -> Axes:
     known = values.notna().to_numpy()
     low = (best["confidence"] == "low").to_numpy()
     colours = [ECR_COLOUR if r == "ecr" else BAR_COLOUR for r in best["registry"]]
+    unbilled = (
+        best["unbilled_usd"].astype(float).fillna(0.0).to_numpy()
+        if "unbilled_usd" in best
+        else np.zeros(len(best))
+    )
+    bound = [
+        isinstance(b, list | tuple | np.ndarray) and "monthly_usd" in list(b)
+        for b in (best["upper_bound"] if "upper_bound" in best else [[]] * len(best))
+    ]
     bars = ax.barh(y[known], values[known].to_numpy(), color=np.array(colours)[known])
-    for bar, is_low in zip(bars, low[known], strict=True):
+    for bar, is_low, extra in zip(bars, low[known], unbilled[known], strict=True):
         if is_low:
             bar.set_hatch("//")
+        if extra > 0:
+            bar.set_edgecolor(UNBILLED_COLOUR)
+            bar.set_linestyle("--")
     top = float(values.max()) if known.any() else 1.0
     for i, v in enumerate(values):
         if math.isnan(v):
@@ -57,20 +71,35 @@ def cost_by_registry(compare_df: pd.DataFrame, ax: Axes | None = None) -> Axes:
             )
             ax.text(0, y[i], f" {text}", va="center", ha="left", style="italic", color="#555555")
         else:
-            ax.text(v + top * 0.01, y[i], f"${v:,.2f}", va="center", ha="left")
+            text = f"{'≤ ' if bound[i] else ''}${v:,.2f}"
+            if unbilled[i] > 0:
+                text += f" (not billed today: +${unbilled[i]:,.2f} if billed)"
+            ax.text(v + top * 0.01, y[i], text, va="center", ha="left")
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.25 if top > 0 else 1.0)
     ax.set_xlabel(f"monthly cost, {USD_LABEL}")
     ax.set_title("This workload on each registry's cheapest fitting plan")
+    handles = []
     if low[known].any():
-        ax.legend(
-            handles=[
-                Patch(facecolor=BAR_COLOUR, hatch="//", label="rests on a low-confidence price")
-            ],
-            loc="lower right",
-            fontsize="small",
+        handles.append(
+            Patch(facecolor=BAR_COLOUR, hatch="//", label="rests on a low-confidence price")
         )
+    if (unbilled[known] > 0).any():
+        handles.append(
+            Patch(
+                facecolor=BAR_COLOUR,
+                edgecolor=UNBILLED_COLOUR,
+                linestyle="--",
+                label="published rates not charged today (billed cost shown)",
+            )
+        )
+    if any(b for b, k in zip(bound, known, strict=True) if k):
+        handles.append(
+            Patch(facecolor=BAR_COLOUR, label="≤: upper bound (later tiers at the last known rate)")
+        )
+    if handles:
+        ax.legend(handles=handles, loc="lower right", fontsize="small")
     return ax
 
 
