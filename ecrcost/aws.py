@@ -32,9 +32,11 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectionClosedError,
     EndpointConnectionError,
     NoCredentialsError,
     ProfileNotFound,
+    ReadTimeoutError,
 )
 
 from .errors import AwsError, InputError, ReadOnlyViolation
@@ -316,8 +318,9 @@ def describe_error(exc: BaseException) -> str:
 
 
 # ---- pagination: in one place, retried per page ------------------------------------------------
-# botocore's retry mode (adaptive) handles throttling first; if throttling still escapes it, the
-# same page request is retried here (with backoff), so a listing never loses or repeats a page.
+# botocore's retry mode (adaptive) handles throttling, 5xx and resets first; if one still escapes
+# it, the same page request is retried here (with backoff), so a listing never loses or repeats a
+# page.
 THROTTLING_CODES = frozenset(
     {
         "Throttling",
@@ -330,8 +333,28 @@ THROTTLING_CODES = frozenset(
         "LimitExceededException",
     }
 )
+#: AWS-shaped server errors worth another try of the same page (a bare HTTP status code, i.e. an
+#: answer without an AWS error body, is not: an emulator says "not implemented" that way)
+TRANSIENT_CODES = frozenset(
+    {
+        "ServerException",
+        "InternalServerError",
+        "InternalServerException",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+    }
+)
 #: extra attempts per page after botocore's own retries are exhausted
 PAGE_RETRIES = 3
+
+
+def transient(exc: BaseException) -> bool:
+    """True for a failure the same request may not meet again: throttling, an AWS 5xx error, a
+    connection closed or timed out mid-response."""
+    if isinstance(exc, ClientError):
+        return error_code(exc) in THROTTLING_CODES or error_code(exc) in TRANSIENT_CODES
+    return isinstance(exc, ConnectionClosedError | ReadTimeoutError)
 
 
 def call(
@@ -340,12 +363,13 @@ def call(
     sleep: Callable[[float], None] = time.sleep,
     **params: Any,
 ) -> dict[str, Any]:
-    """`fn(**params)`, retried up to `retries` more times when throttled (2, 4, 8 s, jittered)."""
+    """`fn(**params)`, retried up to `retries` more times (2, 4, 8 s, jittered) when the failure is
+    `transient` -- throttling, a 5xx, a reset connection -- after botocore's own retries."""
     for attempt in range(retries + 1):
         try:
             return fn(**params)
-        except ClientError as e:
-            if error_code(e) not in THROTTLING_CODES or attempt == retries:
+        except (ClientError, ConnectionClosedError, ReadTimeoutError) as e:
+            if not transient(e) or attempt == retries:
                 raise
             sleep(random.uniform(1, 2) * 2**attempt)
     raise AssertionError("unreachable")
