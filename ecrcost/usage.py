@@ -33,6 +33,9 @@ from .storage import (
 from .traffic import TrafficProfile, as_traffic
 from .units import DAYS_PER_MONTH, GB
 
+#: the calendar months a `--month` may name (pandas' nanosecond timestamps span 1677-09..2262-04)
+MONTH_RANGE = ("1678-01", "2262-03")
+
 
 class Period:
     """The period a cost covers: the monthly run-rate (month=None) or one calendar month (UTC)."""
@@ -47,7 +50,12 @@ class Period:
         else:
             if not isinstance(month, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
                 raise InputError(f"--month {month!r}: expected YYYY-MM, e.g. 2026-03")
-            self.start = pd.Timestamp(f"{month}-01T00:00:00Z")
+            if not MONTH_RANGE[0] <= month <= MONTH_RANGE[1]:  # YYYY-MM compares as text
+                raise InputError(
+                    f"--month {month}: outside the months ecrcost can compute with "
+                    f"({MONTH_RANGE[0]} to {MONTH_RANGE[1]})"
+                )
+            self.start = pd.Timestamp(f"{month}-01T00:00:00Z").as_unit("ns")
             self.end = self.start + pd.offsets.MonthBegin(1)
             self.days = (self.end - self.start) / pd.Timedelta(days=1)
             self.label = f"{month} ({self.hours:g} hours)"

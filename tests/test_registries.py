@@ -1,6 +1,6 @@
 """Registry plan models priced on hand-built workloads: every expected figure is computed by hand.
 
-ACR month = 365/12 days; 1 GB = 2^30 bytes (ACR's GiB); USD per month.
+ACR month = 365.25/12 days (the one month length, usage.DAYS_PER_MONTH); 1 GB = 2^30 bytes (ACR's GiB); USD per month.
 """
 
 import math
@@ -15,8 +15,8 @@ from ecrcost.registries.plans import DAYS_PER_MONTH
 from ecrcost.registries.price import ladder_cost
 
 DAYS = DAYS_PER_MONTH
-BASIC, STANDARD, PREMIUM = 0.167 * DAYS, 0.667 * DAYS, 1.667 * DAYS  # 5.0796, 20.2879, 50.7046
-ACR_GB = 0.003 * DAYS  # 0.09125 per GiB-month beyond the inclusion
+BASIC, STANDARD, PREMIUM = 0.167 * DAYS, 0.667 * DAYS, 1.667 * DAYS  # 5.0831, 20.3017, 50.7392
+ACR_GB = 0.003 * DAYS  # 0.0913125 per GiB-month beyond the inclusion
 
 
 def W(**kw):
@@ -97,7 +97,7 @@ def test_acr_basic_vs_standard(plans, gb, basic, standard):
 
 
 def test_acr_hand_values():
-    assert BASIC == pytest.approx(5.0795833) and ACR_GB == pytest.approx(0.09125)
+    assert BASIC == pytest.approx(5.0830625) and ACR_GB == pytest.approx(0.0913125)
 
 
 def test_acr_40_tib_limit(plans):
@@ -231,7 +231,7 @@ def test_dockerhub_seats(plans, users, team, business):
 
 
 def test_dockerhub_personal_pull_limit(plans):
-    cap = 100 * 24 * DAYS  # 100 pulls/hour over a 365/12-day month = 73,000
+    cap = 100 * 24 * DAYS  # 100 pulls/hour over a 365.25/12-day month = 73,050
     assert priced(plans, W(pulls_per_month=cap), "dockerhub").loc["Personal", "fits"]
     df = priced(plans, W(pulls_per_month=cap + 1), "dockerhub")
     assert not df.loc["Personal", "fits"] and "pulls/hour" in df.loc["Personal", "fit_reason"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -312,7 +311,10 @@ def test_cli_help_has_example():
 def test_unknown_egress_is_never_zero(rep):
     egress = rep.section("egress")
     assert "unknown without a traffic profile" in " ".join(egress.paragraphs)
-    assert not np.any(rep["top_repositories"]["egress_usd"].fillna(-1) == 0)
+    top = rep["top_repositories"]
+    # unknown stays unknown; only a known zero (no GB pulled) is $0
+    assert (top.loc[top["egress_gb"] > 0, "egress_usd"].isna()).all()
+    assert (top.loc[top["egress_gb"] == 0, "egress_usd"] == 0).all()
 
 
 def test_report_csv_matches_costs_cli(snaps, tmp_path):

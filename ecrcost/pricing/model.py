@@ -92,18 +92,28 @@ def as_catalog(prices: Catalog | str | Any | None) -> Catalog:
 
 # ---- pricing (quantities x prices) ----------------------------------------------------------------
 def price_by_group(
-    quantity: pd.Series, groups: Sequence[Any], price_of: Callable[[Any], Price]
+    quantity: pd.Series,
+    groups: Sequence[Any],
+    price_of: Callable[[Any], Price],
+    allowance: float = 0.0,
 ) -> tuple[np.ndarray, list[Price]]:
     """Price rows whose ladder applies to the total of each group, allocated back pro rata.
 
     `groups` holds one hashable key per row; `price_of(key)` gives the group's `Price`. Returns
     (USD per row, the Price of each row). A NaN quantity gives NaN USD for that row only; the
     ladder is applied to the group's known total.
+
+    `allowance` (a free quantity shared by every group, split pro rata to the group totals) comes
+    off the **first** tier of each group's ladder -- the first GB of the month are the free ones --
+    so a group's cost is ``ladder(total) - ladder(free share)``. S3 FAQ example, 1 GB free,
+    63,488 GB in us-east-1: 10,239 x $0.09 + 40,960 x $0.085 + 12,288 x $0.07 = $5,263.27.
     """
     q = quantity.to_numpy(float)
     usd = np.full(len(q), np.nan)
     used: list[Any] = [None] * len(q)
     codes, uniques = pd.factorize(pd.Series(list(groups), dtype=object))
+    known_q = np.where(np.isnan(q), 0.0, q)
+    grand = float(known_q.sum())
     for g, key in enumerate(uniques):
         rows = np.flatnonzero(codes == g)
         price = price_of(key)
@@ -111,7 +121,8 @@ def price_by_group(
             used[r] = price
         known = rows[~np.isnan(q[rows])]
         total = float(q[known].sum())
-        cost = split_tiers(total, price.tiers).cost
+        free = min(total, allowance * total / grand) if grand > 0 and allowance > 0 else 0.0
+        cost = split_tiers(total, price.tiers).cost - split_tiers(free, price.tiers).cost
         usd[known] = cost * q[known] / total if total > 0 else 0.0
     return usd, used
 
@@ -217,8 +228,12 @@ def _egress_items(
     if unknown.any():
         u = eg[unknown]
         internet = [catalog.price("egress internet", r, service=DT) for r in u["region"]]
+        # where the GB go is unknown, so is their cost -- except for a known zero: 0 GB cost $0
+        zero = (u["pulled_gb"] == 0).to_numpy(bool)
         flags = [
-            [
+            []
+            if z
+            else [
                 Flag(
                     "egress-unknown",
                     "egress cost unknown without a traffic profile (--traffic); internet and "
@@ -228,7 +243,7 @@ def _egress_items(
                     rate=p.description,
                 )
             ]
-            for p in internet
+            for p, z in zip(internet, zero, strict=True)
         ]
         out.append(
             _items(
@@ -236,7 +251,7 @@ def _egress_items(
                 "egress (destination unknown)",
                 "GB",
                 u["pulled_gb"],
-                np.full(len(u), np.nan),
+                np.where(zero, 0.0, np.nan),
                 internet,
                 extra_flags=flags,
             )
@@ -269,15 +284,14 @@ def _egress_items(
     frame = pd.concat(
         [f.assign(_item=i, _q=q.to_numpy(float)) for i, f, q in ladder], ignore_index=True
     )
-    q = frame["_q"]
+    q, allowance = frame["_q"], 0.0
     extra: list[list[Flag]] = [list(n) for n in notes * len(ladder)]
     if free_tier:
         allowance = catalog.allowance("free tier internet egress", service=DT).tiers[-1][1]
-        q = deduct_allowance(q, [0] * len(frame), allowance)
         flag = Flag(
             "free-tier-egress",
-            f"free tier: the first {allowance:g} GB/month of internet egress deducted "
-            "(once for the snapshot, pro rata)",
+            f"free tier: the first {allowance:g} GB/month of internet egress deducted from the "
+            "first tier (once for the snapshot, pro rata)",
             gb=allowance,
         )
         extra = [e + [flag] for e in extra]
@@ -296,6 +310,7 @@ def _egress_items(
         q,
         groups,
         lambda k: catalog.price("egress internet", k if isinstance(k, str) else k[1], service=DT),
+        allowance=allowance,
     )
     for item in dict.fromkeys(frame["_item"]):
         m = (frame["_item"] == item).to_numpy()

@@ -103,8 +103,8 @@ def ecr_row(
         transfer = float(t["egress_usd"]) + replication["transfer"]
         monthly = float(t["total_usd"])
         flags = list(t["flags"])
-    else:  # a snapshot without repositories stores nothing; transfer still needs a profile
-        storage, transfer, flags = 0.0, (0.0 if traffic is not None else math.nan), []
+    else:  # a snapshot without repositories stores nothing and nothing is pulled from it
+        storage, transfer, flags = 0.0, 0.0, []
         monthly = storage + transfer
     notes = [
         f"storage on stored GB (deduplicated per repository): {w.stored_gb:,.2f} GB at the ECR catalog price"
@@ -114,7 +114,7 @@ def ecr_row(
             f"includes replication: ${replication['storage']:,.2f} destination storage, "
             f"${replication['transfer']:,.2f} inter-region transfer"
         )
-    if traffic is None and not with_code(flags, "egress-unknown"):
+    if traffic is None and math.isnan(transfer) and not with_code(flags, "egress-unknown"):
         notes.append(
             "egress cost unknown without a traffic profile (--traffic); same-region pulls are free, "
             "cross-region and internet pulls at the source region's internet rates"

@@ -6,7 +6,7 @@ A plan file is a CSV with one row per priced figure (the bundled one is
     registry     one of REGISTRIES (ecr, ecr-public, dockerhub, ghcr, gar, acr, quay, artifactory, gitlab)
     plan         the plan's name as the vendor spells it ("Team", "Basic", ...)
     item         what the row is (ITEMS):
-                   fee          fixed charge; unit USD/month, USD/day (x 365/12) or USD/user-month (x seats)
+                   fee          fixed charge; unit USD/month, USD/day (x 365.25/12) or USD/user-month (x seats)
                    storage      tiered rate on a stored-GB quantity -> storage_usd
                    transfer     tiered rate on a transferred-GB quantity -> transfer_usd
                    consumption  tiered rate on storage + transfer GB together (JFrog), split pro rata
@@ -41,6 +41,7 @@ import pandas as pd
 
 from ..errors import PlanCatalogError
 from ..pricing.catalog import CONFIDENCE, parse_number
+from ..units import DAYS_PER_MONTH
 
 REGISTRIES = (
     "ecr",
@@ -87,9 +88,10 @@ COLUMNS = (
     "confidence",
     "notes",
 )
-#: the month other registries' plans are quoted in: 365 / 12 = 30.4167 days (730 hours; ACR's
-#: daily fees x this). ecrcost's own run-rate month is `units.DAYS_PER_MONTH` (365.25 / 12).
-PLAN_DAYS_PER_MONTH = 365 / 12
+#: one month length everywhere (issue 13): daily fees (ACR) and per-day rates (GHCR) x the same
+#: 365.25 / 12 = 30.4375-day month as every ECR figure (`units.DAYS_PER_MONTH`), so one compare
+#: table never mixes two months
+PLAN_DAYS_PER_MONTH = DAYS_PER_MONTH
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

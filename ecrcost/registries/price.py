@@ -1,6 +1,6 @@
 """Price every plan of the plan file for one workload (pure: plan rows x `Workload` -> DataFrame).
 
-For each plan: base_usd = its fee (USD/day x 365/12; USD/user-month x seats); storage_usd and
+For each plan: base_usd = its fee (USD/day x 365.25/12, `units.DAYS_PER_MONTH`; USD/user-month x seats); storage_usd and
 transfer_usd = its tier ladders applied to the workload quantity each ladder names (a JFrog
 consumption ladder is split between the two in proportion to the GB behind it); monthly_usd = the
 sum, NaN when any part is unknown (an unknown quantity at a non-zero rate). A tier whose price is
@@ -56,7 +56,8 @@ LABELS = {
 
 
 def monthly_rate(value: float, unit: str) -> float:
-    """A rate or fee per month: per-day units x 365/12, others unchanged."""
+    """A rate or fee per month: per-day units x 365.25/12 days (`units.DAYS_PER_MONTH`, the month
+    of every figure), others unchanged."""
     return value * PLAN_DAYS_PER_MONTH if unit.endswith("day") else value
 
 
@@ -74,7 +75,7 @@ def ladder_cost(quantity: float, ladder: list[Row]) -> tuple[float, list[bool], 
     Worked examples (tests/test_registries.py runs them):
 
     - GAR storage, $0 to 0.5 GB then $0.10/GB-month: 0.5 GB -> $0; 1.5 GB -> $0.10.
-    - ACR Basic storage, $0 to 10 GB then $0.003/GB-day: 11 GB -> 1 x 0.003 x 365/12 = $0.09125.
+    - ACR Basic storage, $0 to 10 GB then $0.003/GB-day: 11 GB -> 1 x 0.003 x 365.25/12 = $0.0913125.
     - GitLab Free packs, $0 to 10 GB then $0.5/GB-month in 10 GB blocks: 10 GB -> $0;
       10.1 GB -> one pack, $5; 20.5 GB -> two packs, $10.
     - A tier whose price is unknown: $0.12/GB to 1,024 GB, then unknown: 1,024 GB -> $122.88
@@ -283,7 +284,7 @@ def describe(ladder: list[Row]) -> str:
         pack = "" if math.isnan(t["block"]) else f" in {t['block']:g} GB packs"
         upto = "" if math.isinf(t["tier_end"]) else f" to {t['tier_end']:,g} GB"
         parts.append(f"{'then ' if i else ''}{rate}/{unit}{pack}{upto}")
-    day = " (USD/GB-day x 365/12)" if ladder[0]["unit"].endswith("day") else ""
+    day = " (USD/GB-day x 365.25/12)" if ladder[0]["unit"].endswith("day") else ""
     return "; ".join(parts) + day
 
 

@@ -1,7 +1,8 @@
 """The workload a registry is priced on: stored GB, repositories, pulls, transfer, seats.
 
 `workload(snapshot, traffic, users)` measures it from a snapshot; `Workload(...)` builds one by hand
-(tests, what-if questions). 1 GB = 2^30 bytes; "per month" is a 365/12-day month.
+(tests, what-if questions). 1 GB = 2^30 bytes; "per month" is a 365.25/12-day month
+(`units.DAYS_PER_MONTH`, as in the ECR cost model).
 
 Storage is measured two ways, because registries deduplicate differently:
 
@@ -69,7 +70,7 @@ class Workload:
 
     @property
     def pulls_per_hour(self) -> float:
-        """Average pulls per hour (pulls_per_month / (24 x 365/12))."""
+        """Average pulls per hour (pulls_per_month / (24 x 365.25/12))."""
         return self.pulls_per_month / HOURS_PER_MONTH
 
     @property
@@ -160,10 +161,11 @@ def _flows(
     if bill is not None:
         usage = calibrate_egress(usage, billed_transfer(bill))
     out = {"pulls_per_month": float(usage["pulls"].sum(skipna=False)) if len(usage) else 0.0}
+    pulled = float(usage["pulled_gb"].sum(skipna=False)) if len(usage) else 0.0
     for col in ("pulled_gb", "same_region_gb", "cross_region_gb", "internet_gb"):
-        if (
-            traffic is None and bill is None
-        ):  # where the pulls go is unknown: so is its cost elsewhere
+        if pulled == 0:  # nothing pulled: 0 GB to every destination, with or without a profile
+            out[col] = 0.0
+        elif traffic is None and bill is None:  # where the pulls go is unknown: so is its cost
             out[col] = math.nan
         else:
             out[col] = float(usage[col].sum(skipna=False)) if len(usage) else 0.0
@@ -191,7 +193,7 @@ def global_unique_bytes(snapshot: Snapshot, edges: pd.DataFrame | None = None) -
 
 
 def pushed_bytes_per_month(snapshot: Snapshot, edges: pd.DataFrame | None = None) -> float:
-    """Bytes of blobs first pushed in the 365/12 days before the snapshot (uploads per month).
+    """Bytes of blobs first pushed in the 365.25/12 days before the snapshot (uploads per month).
 
     A blob counts once, at the earliest push of any image of the snapshot referencing it; blobs of
     images deleted before collection are not seen, so this is a lower bound.

@@ -62,8 +62,10 @@ class Context:
         self.method = self.by_repo.attrs.get("method")
 
     def rank_column(self) -> str:
-        """total_usd when it is known for some repository, else storage_usd."""
-        return "total_usd" if self.by_repo["total_usd"].notna().any() else "storage_usd"
+        """total_usd when it is known for every repository, else storage_usd (a known $0 egress
+        of never-pulled repositories must not rank them above pulled ones of unknown egress)."""
+        known = self.by_repo["total_usd"].notna()
+        return "total_usd" if len(known) and known.all() else "storage_usd"
 
 
 def total(ctx: Context, col: str) -> float:
