@@ -2,7 +2,9 @@
 
 Each command parses its options, calls one public function, renders the result, and turns
 library errors (`ecrcost.errors.EcrcostError`) into a one-line message with exit code 1.
-Exit codes: 0 success; 1 error; 3 partial (some account-regions failed; listed on stderr).
+Exit codes: 0 success; 1 error (one line, no traceback); 2 usage error (click: unknown option,
+bad value); 3 partial (some account-regions failed; listed on stderr; also `collect` finding no
+repository at all without --allow-empty); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, text
 from .commands.bill import bill_group
 from .commands.lifecycle import lifecycle_command
 from .commands.options import (
+    EXIT_PARTIAL,
     EcrcostGroup,
     bill_option,
     echo_output,
@@ -130,6 +133,12 @@ def main() -> None:
 )
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Exit 0 when no repository is found at all (else: a warning naming each empty "
+    "account-region, and exit 3).",
+)
 @with_examples(
     "ecrcost collect --region us-east-1 --out snap",
     "ecrcost collect --all-regions --org-role OrganizationAccountAccessRole --out snap-2026-11",
@@ -152,20 +161,25 @@ def collect_command(
     out: str,
     force: bool,
     quiet: bool,
+    allow_empty: bool,
 ) -> None:
     """Collect every repository, image, manifest and daily pull count of the chosen accounts and
     regions (read-only) into the snapshot directory --out.
 
     Exits 3 when some account-region or repository could not be collected (listed on stderr);
-    the snapshot is still written and says what is missing.
+    the snapshot is still written and says what is missing. An account-region without any
+    repository is warned about (a wrong --region or a forgotten --role-arn looks like that); when
+    nothing at all was found the exit code is 3 unless --allow-empty.
     """
     from pathlib import Path
 
     from .collectors import collect
     from .errors import InputError, OutputExistsError
+    from .files import check_writable
 
     if Path(out).exists() and not force:
         raise OutputExistsError(f"--out {out} already exists; pass --force to replace it")
+    check_writable(out)  # before collecting, not after
     with _collect_progress(quiet) as progress:
         snap = collect(
             regions=regions or None,
@@ -197,20 +211,52 @@ def collect_command(
         for target in snap.meta["targets"]:
             for n in target.get("notes", []):
                 click.echo(
-                    f"  note: {target['account_id']} {target['region']} "
-                    f"{n.get('repository') or ''}: {n['note']}",
+                    text.terminal(
+                        f"  note: {target['account_id']} {target['region']} "
+                        f"{n.get('repository') or ''}: {n['note']}"
+                    ),
                     err=True,
                 )
+    empty = _empty_targets(snap)
     code = report_incomplete(snap)
     if code:
         for target in snap.meta["targets"]:
             for err in target.get("errors", []):
                 click.echo(
-                    f"  {target['account_id']} {target['region']} "
-                    f"{err.get('repository') or '(registry)'}: {err['error']}",
+                    text.terminal(
+                        f"  {target['account_id']} {target['region']} "
+                        f"{err.get('repository') or '(registry)'}: {err['error']}"
+                    ),
                     err=True,
                 )
         sys.exit(code)
+    if empty and len(snap.repositories) == 0 and not allow_empty:
+        click.echo(
+            "Nothing collected: no repository in any account-region; pass --allow-empty if "
+            "that is expected (exit 3).",
+            err=True,
+        )
+        sys.exit(EXIT_PARTIAL)
+
+
+def _empty_targets(snap: Any) -> list[tuple[str, str]]:
+    """Warn (stderr, even with --quiet) about each collected account-region without a repository:
+    a wrong --region, a forgotten --role-arn or --profile look exactly like that."""
+    have = set(zip(snap.repositories["account_id"], snap.repositories["region"], strict=True))
+    empty = [
+        (t["account_id"], t["region"])
+        for t in snap.meta["targets"]
+        if t["status"] == "ok" and (t["account_id"], t["region"]) not in have
+    ]
+    for account, region in empty:
+        click.echo(
+            text.terminal(
+                f"Warning: no repositories in account {account} region {region} (wrong --region, "
+                "or a forgotten --role-arn / --profile?)"
+            ),
+            err=True,
+        )
+    return empty
 
 
 class _collect_progress:
@@ -476,15 +522,22 @@ def compare_command(
                 "storage_usd",
                 "transfer_usd",
                 "base_usd",
+                "unbilled_usd",
                 "fits",
                 "cheapest",
                 "confidence",
+                "upper_bound",
             ]
         ].assign(note=[f"[{i}]" for i in range(1, len(df) + 1)])
         echo_output(render(shown, fmt, title="The same workload on other registries"))
         for i, r in enumerate(df.itertuples(index=False), start=1):
             why = f"does not fit: {r.fit_reason}; " if r.fit_reason else ""
-            click.echo(f"[{i}] {r.registry} {r.plan}: {why}{r.notes} (prices of {r.price_date})")
+            line = f"[{i}] {r.registry} {r.plan}: {why}{r.notes} (prices of {r.price_date})"
+            click.echo(text.terminal(line))
+        click.echo(
+            "monthly_usd is what is billed today (the cheapest plan is chosen on it); unbilled_usd "
+            "is what published but uncharged rates would add; ≤ marks an upper bound."
+        )
     else:
         echo_output(render(df, fmt, title="The same workload on other registries"))
     footer = [f"{k}: {v}" for k, v in lines.items() if v]
@@ -546,6 +599,7 @@ def report_command(
     from pathlib import Path
 
     from .errors import OutputExistsError
+    from .files import check_writable
     from .reporting.monthly import report
     from .snapshot import load_snapshot
 
@@ -553,6 +607,7 @@ def report_command(
     out = Path(out_dir) if out_dir else Path("reports") / snap.collected_at.strftime("%Y-%m")
     if out.exists() and not force:  # refuse before the work, not after
         raise OutputExistsError(f"{out} already exists; pass --force to replace it")
+    check_writable(out)  # an unwritable --out fails now, not after computing the whole report
     rep = report(
         snap,
         baseline=baseline,
@@ -620,6 +675,8 @@ def demo_command(out_dir: str, size: str, seed: int, force: bool) -> None:
             title="The same workload elsewhere: each registry's cheapest plan that fits (USD/month)",
         )
     )
+    if cheapest.attrs.get("note"):
+        click.echo(cheapest.attrs["note"])
     click.echo(f"Report: {result.index_html}")
     click.echo(f"Snapshot: {result.snapshot_dir}  Traffic profile: {result.traffic_file}")
     click.echo(f"Try: ecrcost costs {result.snapshot_dir} --traffic {result.traffic_file}")

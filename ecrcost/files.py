@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import OutputExistsError
+from .errors import InputError, OutputExistsError
 
 
 def _check_dest(path: str | os.PathLike[str], force: bool) -> Path:
@@ -59,3 +59,22 @@ def atomic_file(path: str | os.PathLike[str], force: bool = False) -> Iterator[P
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def check_writable(path: str | os.PathLike[str], option: str = "--out") -> Path:
+    """Raise `InputError` unless `path` could be created: its nearest existing ancestor is a
+    writable directory (checked before a long computation, so nothing is computed for nothing).
+
+    The atomic writers create missing parents, so any existing ancestor will do; an existing
+    `path` itself must be a directory we can replace entries in (its parent is checked)."""
+    dest = Path(path)
+    probe = dest.parent if dest.exists() else dest
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise InputError(f"{option} {dest}: {probe} is a file, not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"{option} {dest}: cannot write there ({probe} is not writable)")
+    return dest

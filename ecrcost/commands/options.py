@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from .. import text
 from ..errors import EcrcostError
 
 EXIT_PARTIAL = 3
@@ -32,12 +33,18 @@ class EcrcostGroup(click.Group):
         try:
             return super().invoke(ctx)
         except EcrcostError as e:
-            raise click.ClickException(str(e)) from None
+            # messages quote user input and AWS error text: one terminal-safe line
+            raise click.ClickException(text.terminal(e)) from None
+        except OSError as e:
+            # a safety net: a file that cannot be read or written (permissions, disk full) is one
+            # line naming it (exit 1), not a traceback
+            where = f"{e.filename}: " if e.filename else ""
+            raise click.ClickException(text.terminal(f"{where}{e.strerror or e}")) from None
         except Exception as e:
             # a safety net: an AWS error no library function anticipated is still a one-line
             # message (exit 1), not a traceback
             if type(e).__module__.startswith(("botocore.", "boto3.")):
-                raise click.ClickException(f"AWS: {e}") from None
+                raise click.ClickException(text.terminal(f"AWS: {e}")) from None
             raise
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -95,7 +102,8 @@ def report_incomplete(snapshot: Any) -> int:
         return 0
     click.echo(f"Incomplete: {len(bad)} account-region(s) failed or were partial:", err=True)
     for t in bad.itertuples(index=False):
-        click.echo(f"  {t.account_id} {t.region}: {t.status}: {t.error or ''}".rstrip(), err=True)
+        line = f"  {t.account_id} {t.region}: {t.status}: {t.error or ''}".rstrip()
+        click.echo(text.terminal(line), err=True)
     return EXIT_PARTIAL
 
 

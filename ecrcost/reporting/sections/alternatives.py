@@ -16,7 +16,11 @@ def build(ctx: Context) -> Section:
     dims = dimensions(cmp)
     paras = [
         "The same workload (deduplicated storage, pulls and egress) priced on every plan of other "
-        "registries, as `ecrcost compare` prints it; plans that do not fit the workload say why."
+        "registries, as `ecrcost compare` prints it; plans that do not fit the workload say why.",
+        "monthly_usd is what each plan bills today, and each registry's cheapest plan is chosen "
+        "on it; unbilled_usd is what its published but uncharged rates (GHCR's storage and "
+        "transfer, Docker Hub's storage overage) would add if billing started; ≤ marks an upper "
+        "bound (a tier whose price is unknown, at the last known rate).",
     ]
     best = cmp[cmp["cheapest"].fillna(False).astype(bool)] if "cheapest" in cmp.columns else cmp
     return Section(
@@ -48,8 +52,10 @@ def build(ctx: Context) -> Section:
                     "storage_usd",
                     "transfer_usd",
                     "base_usd",
+                    "unbilled_usd",
                     "fits",
                     "confidence",
+                    "upper_bound",
                     "notes",
                     "price_date",
                 ],
@@ -63,8 +69,11 @@ def build(ctx: Context) -> Section:
                     "registry",
                     "plan",
                     "monthly_usd",
+                    "unbilled_usd",
                     "fits",
                     "fit_reason",
+                    "confidence",
+                    "upper_bound",
                     "notes",
                     "price_date",
                 ],
