@@ -24,15 +24,12 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
 
 from .errors import SnapshotError
-
-if TYPE_CHECKING:
-    from .snapshot import Snapshot
 
 #: CloudWatch keeps daily datapoints for 455 days (the collector's --pull-days limit)
 MAX_PULL_DAYS = 455
@@ -54,8 +51,9 @@ NON_NEGATIVE: dict[str, list[str]] = {
 }
 
 
-def validate_snapshot(snapshot: Snapshot) -> None:
-    """Raise `SnapshotError` unless `snapshot` meets the rules of the module docstring."""
+def validate_snapshot(snapshot: Any) -> None:
+    """Raise `SnapshotError` unless `snapshot` (an `ecrcost.snapshot.Snapshot`; not imported here:
+    snapshot.py calls this module) meets the rules of the module docstring."""
     where = str(snapshot.path) if snapshot.path is not None else "snapshot"
     check_meta(snapshot.meta, f"{where}/meta.json")
     for name, df in snapshot.tables().items():
@@ -67,14 +65,14 @@ def check_meta(meta: Any, where: str = "meta.json") -> None:
     if not isinstance(meta, dict):
         raise SnapshotError(f"{where}: not a JSON object")
 
-    def fail(key: str, why: str) -> None:
+    def fail(key: str, why: str) -> NoReturn:
         raise SnapshotError(f"{where}: {key} {why}")
 
     for key in ("schema_version", "pull_days"):
         if key in meta and not _is_int(meta[key]):
             fail(key, f"must be an integer, not {_show(meta[key])}")
     days = meta.get("pull_days")
-    if _is_int(days) and not 0 <= days <= MAX_PULL_DAYS:
+    if isinstance(days, int) and not 0 <= days <= MAX_PULL_DAYS:
         fail("pull_days", f"must be between 0 and {MAX_PULL_DAYS}, not {days}")
     if "collected_at" not in meta:
         fail("collected_at", "is missing")
