@@ -106,11 +106,11 @@ def test_free_tier_end_to_end(tmp_path):
 def test_one_month_length_everywhere():
     import importlib
 
-    from ecrcost import usage
+    from ecrcost import units as usage
     from ecrcost.registries import plans
 
     workload_module = importlib.import_module("ecrcost.registries.workload")
-    assert plans.DAYS_PER_MONTH == usage.DAYS_PER_MONTH == 365.25 / 12
+    assert plans.PLAN_DAYS_PER_MONTH == usage.DAYS_PER_MONTH == 365.25 / 12
     assert workload_module.HOURS_PER_MONTH == 24 * usage.DAYS_PER_MONTH
     acr = ecrcost.compare(synthetic_snapshot(images=20, repositories=2, seed=0))
     basic = acr[(acr["registry"] == "acr") & (acr["plan"] == "Basic")].iloc[0]
