@@ -1,23 +1,26 @@
 """The snapshot: what `ecrcost collect` saves and every later stage reads.
 
-A snapshot is a directory::
+A snapshot is a directory: ``meta.json`` plus one Parquet table per kind of row (format v2, the
+layout in `ecrcost.snapshot_files`: digests stored once in a ``digests`` dictionary and referenced
+by int32 ids; repositories, images and pulls Hive-partitioned by account_id / region)::
 
-    meta.json                 schema_version, collected_at, tool_version, pull_days, targets, registries
-    repositories.parquet      one row per repository
-    images.parquet            one row per image (DescribeImages ImageDetail), archived images included
-    manifests.parquet         one row per distinct manifest digest (content-addressed, global)
-    blobs.parquet             manifest -> blob edges (config + each layer, with compressed size)
-    children.parquet          index / manifest list -> child manifest edges (with platform)
-    pulls.parquet             daily CloudWatch RepositoryPullCount sums per repository
-    in_use.parquet            images that run (ECS, Lambda, Inspector), from `collect --in-use`;
-                              optional: a snapshot without it reads as an empty table
+    repositories     one row per repository
+    images           one row per image (DescribeImages ImageDetail), archived images included
+    manifests        one row per distinct manifest digest (content-addressed, global)
+    blobs            manifest -> blob edges (config + each layer, with compressed size)
+    children         index / manifest list -> child manifest edges (with platform)
+    pulls            daily CloudWatch RepositoryPullCount sums per repository
+    in_use           images that run (ECS, Lambda, Inspector), from `collect --in-use`;
+                     optional: a snapshot without it reads as an empty table
 
-Columns and dtypes of every table are in `SCHEMA` below (sizes are bytes, times are UTC).
-Manifests, blobs and children are keyed by digest only: a digest names the same content in every
-account and region, so each is stored once however many repositories hold it.
+Columns and dtypes of every table, as the DataFrames `snap.images` etc. show them, are in
+`ecrcost.schema.SCHEMA` (sizes are bytes, times are UTC). Manifests, blobs and children are keyed
+by digest only: a digest names the same content in every account and region, so each is stored
+once however many repositories hold it. Version 1 snapshots (one NAME.parquet per table, digest
+strings) still load.
 
 `meta.json` keys:
-    schema_version  int, must equal SCHEMA_VERSION
+    schema_version  int: 2 (written); 1 and 2 are read
     tool            "ecrcost";  tool_version: str
     collected_at    ISO-8601 UTC time the collection started
     pull_days       int, the CloudWatch window (days) the pulls table covers
@@ -40,164 +43,96 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from . import __version__
 from .errors import SnapshotError
 from .files import atomic_directory
-from .validation import validate_snapshot
+from .schema import OPTIONAL_TABLES, SCHEMA, conform, empty_table
+from .snapshot_files import V2Files, encode, read_v1, write_v2
 
-SCHEMA_VERSION = 1
-
-_TS = "datetime64[ns, UTC]"
-
-#: table name -> {column: pandas dtype}. The order here is the column order on disk.
-SCHEMA: dict[str, dict[str, str]] = {
-    "repositories": {
-        "account_id": "string",
-        "region": "string",
-        "repository": "string",
-        "arn": "string",
-        "created_at": _TS,
-        "tag_mutability": "string",
-        "encryption_type": "string",
-        "kms_key": "string",
-        "scan_on_push": "boolean",
-        "tags": "string",  # JSON object text {"key": "value"} of the repository's resource tags
-        "lifecycle_policy": "string",  # policy JSON text, <NA> when the repository has none
-        "repository_policy": "string",  # policy JSON text, <NA> when the repository has none
-        "error": "string",  # <NA>, or why part of this repository could not be collected
-        "images_complete": "boolean",  # False when its images could not be listed (sizes unknown)
-    },
-    "images": {
-        "account_id": "string",
-        "region": "string",
-        "repository": "string",
-        "digest": "string",
-        "tags": "object",  # list[str]; empty list when untagged
-        "pushed_at": _TS,
-        "size_bytes": "Int64",  # imageSizeInBytes as ECR reports it (compressed; index: max child)
-        "manifest_media_type": "string",
-        "artifact_media_type": "string",
-        "last_pull_at": _TS,  # lastRecordedPullTime (refreshed by ECR at most daily), NaT if never
-        "status": "string",  # ACTIVE | ARCHIVED | ACTIVATING
-        "archived_at": _TS,
-        "activated_at": _TS,
-        "subject_digest": "string",
-    },
-    "manifests": {
-        "digest": "string",
-        "media_type": "string",
-        "kind": "string",  # "image" | "index" | "unparsed"
-        "error": "string",  # why an "unparsed" manifest could not be read, else <NA>
-    },
-    "blobs": {
-        "manifest_digest": "string",
-        "blob_digest": "string",
-        "size_bytes": "int64",
-        "kind": "string",  # "config" | "layer"
-        "media_type": "string",
-    },
-    "children": {
-        "index_digest": "string",
-        "child_digest": "string",
-        "platform": "string",  # "os/architecture[/variant]", <NA> when the index does not say
-        "media_type": "string",
-        "size_bytes": "Int64",  # size of the child manifest document itself
-    },
-    "pulls": {
-        "account_id": "string",
-        "region": "string",
-        "repository": "string",
-        "date": _TS,  # start of the UTC day
-        "pulls": "float64",  # RepositoryPullCount, Sum over the day
-    },
-    "in_use": {
-        "account_id": "string",
-        "region": "string",
-        "repository": "string",
-        "digest": "string",  # the image (tag references resolved to digests)
-        "source": "string",  # "ecs" | "lambda" | "inspector"
-        "resource": "string",  # task / service / function ARN, or the Inspector resource id
-        "reference": "string",  # the image reference as the resource names it (URI:tag / @digest)
-        "in_use_count": "Int64",  # Inspector inUseCount (ECS tasks / EKS pods); <NA> otherwise
-        "last_in_use_at": _TS,  # Inspector lastInUseAt; NaT otherwise
-    },
-}
-
-#: tables a snapshot may lack (written by later versions of the collector): read as empty
-OPTIONAL_TABLES = frozenset({"in_use"})
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+__all__ = [
+    "OPTIONAL_TABLES",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "READABLE_VERSIONS",
+    "Snapshot",
+    "conform",
+    "empty_table",
+    "load_snapshot",
+    "new_meta",
+]
 
 
-def empty_table(name: str) -> pd.DataFrame:
-    """An empty DataFrame with the columns and dtypes of table `name`."""
-    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in SCHEMA[name].items()})
-
-
-def conform(name: str, df: pd.DataFrame | list[dict[str, Any]] | None) -> pd.DataFrame:
-    """Return `df` (a DataFrame or list of row dicts) with exactly table `name`'s columns and dtypes.
-
-    Missing columns are added as nulls; extra columns are an error (a typo would silently lose data).
-    """
-    if df is None:
-        return empty_table(name)
-    frame = df if isinstance(df, pd.DataFrame) else pd.DataFrame(list(df))
-    if len(frame) == 0 and len(frame.columns) == 0:
-        return empty_table(name)
-    extra = set(frame.columns) - set(SCHEMA[name])
-    if extra:
-        raise ValueError(f"table {name!r}: unknown columns {sorted(extra)}")
-    out = {}
-    for col, dtype in SCHEMA[name].items():
-        s = (
-            frame[col]
-            if col in frame.columns
-            else pd.Series([None] * len(frame), index=frame.index)
-        )
-        out[col] = _as_dtype(s, dtype)
-    return pd.DataFrame(out).reset_index(drop=True)
-
-
-def _as_dtype(s: pd.Series, dtype: str) -> pd.Series:
-    if dtype == _TS:
-        return pd.to_datetime(s, utc=True).astype(_TS)
-    if dtype == "object":  # list[str]; a comprehension is several times faster than Series.map here
-        lists = [
-            v
-            if type(v) is list
-            else []
-            if v is None or (isinstance(v, float) and pd.isna(v))
-            else list(v)
-            for v in s
-        ]
-        return pd.Series(lists, index=s.index, dtype=object)
-    return s.astype(dtype)
-
-
-@dataclass
 class Snapshot:
     """An ECR inventory: `meta` (dict, see module docstring) and one DataFrame per table.
 
     Build one with `Snapshot.build(meta, **tables)` (which conforms every table to the schema), read
-    one with `load_snapshot(path)`, save with `snapshot.write(path)`.
+    one with `load_snapshot(path)`, save with `snapshot.write(path)`. A snapshot loaded from a v2
+    directory reads each table only when it is first used (`snap.images`, ...); the storage engine
+    reads just the columns it needs from the files instead (`snap.arrow`).
     """
 
-    meta: dict[str, Any]
-    repositories: pd.DataFrame = field(default_factory=lambda: empty_table("repositories"))
-    images: pd.DataFrame = field(default_factory=lambda: empty_table("images"))
-    manifests: pd.DataFrame = field(default_factory=lambda: empty_table("manifests"))
-    blobs: pd.DataFrame = field(default_factory=lambda: empty_table("blobs"))
-    children: pd.DataFrame = field(default_factory=lambda: empty_table("children"))
-    pulls: pd.DataFrame = field(default_factory=lambda: empty_table("pulls"))
-    in_use: pd.DataFrame = field(default_factory=lambda: empty_table("in_use"))
-    path: Path | None = None
+    def __init__(
+        self,
+        meta: dict[str, Any],
+        repositories: pd.DataFrame | None = None,
+        images: pd.DataFrame | None = None,
+        manifests: pd.DataFrame | None = None,
+        blobs: pd.DataFrame | None = None,
+        children: pd.DataFrame | None = None,
+        pulls: pd.DataFrame | None = None,
+        in_use: pd.DataFrame | None = None,
+        path: Path | None = None,
+        files: V2Files | None = None,
+    ):
+        self.meta = meta
+        self.path = path
+        self._files = files  # the v2 directory backing tables not yet read
+        self._tables: dict[str, pd.DataFrame] = {}
+        self._read: set[str] = set()  # tables read from the files and not replaced since
+        given = dict(
+            repositories=repositories,
+            images=images,
+            manifests=manifests,
+            blobs=blobs,
+            children=children,
+            pulls=pulls,
+            in_use=in_use,
+        )
+        for name, df in given.items():
+            if df is not None:
+                self._tables[name] = df
+            elif files is None:
+                self._tables[name] = empty_table(name)
+
+    def _get(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            assert self._files is not None
+            self._tables[name] = self._files.frame(name)
+            self._read.add(name)
+        return self._tables[name]
+
+    def _set(self, name: str, df: pd.DataFrame) -> None:
+        self._tables[name] = df
+        self._read.discard(name)
+
+    repositories = property(
+        lambda s: s._get("repositories"), lambda s, v: s._set("repositories", v)
+    )
+    images = property(lambda s: s._get("images"), lambda s, v: s._set("images", v))
+    manifests = property(lambda s: s._get("manifests"), lambda s, v: s._set("manifests", v))
+    blobs = property(lambda s: s._get("blobs"), lambda s, v: s._set("blobs", v))
+    children = property(lambda s: s._get("children"), lambda s, v: s._set("children", v))
+    pulls = property(lambda s: s._get("pulls"), lambda s, v: s._set("pulls", v))
+    in_use = property(lambda s: s._get("in_use"), lambda s, v: s._set("in_use", v))
 
     @classmethod
     def build(cls, meta: dict[str, Any] | None = None, **tables: Any) -> Snapshot:
@@ -208,6 +143,29 @@ class Snapshot:
         full_meta = new_meta()
         full_meta.update(meta or {})
         return cls(meta=full_meta, **{n: conform(n, tables.get(n)) for n in SCHEMA})
+
+    def arrow(self, columns: dict[str, list[str]]) -> dict[str, pa.Table]:
+        """Tables in their format-v2 columns (digests as int32 ids into a ``digests`` table; the
+        partitioned tables with account_id and region), only the columns asked for per table
+        (``{"images": ["digest_id", ...], ...}``; "digests" is always included).
+
+        Straight from the files while the snapshot is backed by a v2 directory (`files`; a table
+        that was read stays backed: change a loaded snapshot by assigning a table, not in place);
+        otherwise encoded from the DataFrames (ids are then consistent within one call only).
+        """
+        files = self.files()
+        if files is not None:
+            out = {n: files.arrow(n, c) for n, c in columns.items() if n != "digests"}
+            out["digests"] = files.arrow("digests")
+            return out
+        return encode({n: self._get(n) for n in columns if n in SCHEMA}, columns)
+
+    def files(self) -> V2Files | None:
+        """The v2 directory whose files hold the snapshot's tables as they are (None in memory,
+        for a v1 snapshot, or once a table has been replaced by assignment)."""
+        if self._files is None or any(n in self._tables for n in SCHEMA if n not in self._read):
+            return None
+        return self._files
 
     # ---- convenience views -------------------------------------------------------------------
     @property
@@ -243,7 +201,9 @@ class Snapshot:
         return {name: getattr(self, name) for name in SCHEMA}
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"{n}={len(df)}" for n, df in self.tables().items())
+        counts = ", ".join(
+            f"{n}={len(self._tables[n])}" if n in self._tables else f"{n}=(on disk)" for n in SCHEMA
+        )
         return f"<Snapshot {self.path or '(in memory)'} collected_at={self.meta.get('collected_at')} {counts}>"
 
     # ---- persistence -------------------------------------------------------------------------
@@ -257,10 +217,8 @@ class Snapshot:
         """
         with atomic_directory(path, force) as tmp:
             meta = dict(self.meta, schema_version=SCHEMA_VERSION)
+            write_v2(encode({n: conform(n, df) for n, df in self.tables().items()}), tmp)
             (tmp / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
-            for name, df in self.tables().items():
-                table = pa.Table.from_pandas(conform(name, df), preserve_index=False)
-                pq.write_table(table, tmp / f"{name}.parquet")
         dest = Path(path)
         self.path = dest
         return dest
@@ -304,37 +262,17 @@ def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
     if not isinstance(meta, dict) or meta.get("tool", "ecrcost") != "ecrcost":
         raise SnapshotError(f"{meta_file}: not an ecrcost snapshot")
     version = meta.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise SnapshotError(
-            f"{p}: snapshot schema version {version!r}, this ecrcost reads version {SCHEMA_VERSION}"
+            f"{p}: snapshot schema version {version!r}, this ecrcost reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}"
         )
     for key in ("collected_at", "targets"):
         if key not in meta:
             raise SnapshotError(f"{meta_file}: missing key {key!r}")
-    tables = {}
-    for name, columns in SCHEMA.items():
-        f = p / f"{name}.parquet"
-        if not f.is_file() and name in OPTIONAL_TABLES:
-            tables[name] = empty_table(name)
-            continue
-        if not f.is_file():
-            raise SnapshotError(f"{p}: missing table {f.name}")
-        try:
-            table = pq.read_table(f)
-            df = table.to_pandas()
-            for col in table.column_names:  # list columns: Python lists straight from Arrow (fast)
-                if SCHEMA[name].get(col) == "object":
-                    df[col] = pd.Series(table.column(col).to_pylist(), index=df.index, dtype=object)
-        except Exception as e:  # pyarrow raises several types for corrupt files
-            raise SnapshotError(f"{f}: unreadable Parquet table ({e})") from None
-        missing = [c for c in columns if c not in df.columns]
-        if missing:
-            raise SnapshotError(f"{f}: missing columns {missing}")
-        try:
-            tables[name] = conform(name, df[list(columns)])
-        except (ValueError, TypeError) as e:
-            raise SnapshotError(f"{f}: column of the wrong type ({e})") from None
-    snap = Snapshot(meta=meta, **tables)
+    if version == 1:
+        snap = Snapshot(meta=meta, **read_v1(p))
+    else:
+        snap = Snapshot(meta=meta, files=V2Files(p))
     snap.path = p
-    validate_snapshot(snap)  # types, ranges, unique keys, finite numbers (ecrcost.validation)
     return snap

@@ -1,12 +1,18 @@
 """Snapshot schema, atomic write and validated load, including every bad-input path."""
 
 import json
+import shutil
 
+import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from ecrcost.errors import OutputExistsError, SnapshotError
 from ecrcost.snapshot import SCHEMA, SCHEMA_VERSION, Snapshot, conform, load_snapshot
+from ecrcost.snapshot_files import write_v1
+
+IMAGES_PART = "images/account_id=1/region=us-east-1/part-0.parquet"
 
 
 @pytest.fixture
@@ -96,7 +102,7 @@ def test_refuses_to_overwrite_without_force_and_replaces_with_force(snap, tmp_pa
 
 
 def test_failed_write_leaves_nothing_behind(snap, tmp_path, monkeypatch):
-    import ecrcost.snapshot as mod
+    import ecrcost.snapshot_files as mod
 
     def boom(*a, **k):
         raise OSError("disk full")
@@ -139,18 +145,23 @@ def test_load_rejects_other_schema_version(snap, tmp_path):
     meta = json.loads((p / "meta.json").read_text())
     meta["schema_version"] = 99
     (p / "meta.json").write_text(json.dumps(meta))
-    with pytest.raises(SnapshotError, match="schema version 99"):
+    with pytest.raises(SnapshotError, match="schema version 99, this ecrcost reads versions 1, 2"):
         load_snapshot(p)
 
 
 def test_load_rejects_missing_table_corrupt_table_and_missing_column(snap, tmp_path):
     p = snap.write(tmp_path / "s")
-    (p / "pulls.parquet").unlink()
-    with pytest.raises(SnapshotError, match="missing table pulls.parquet"):
+    (p / "children.parquet").unlink()
+    with pytest.raises(SnapshotError, match="missing table children.parquet"):
+        load_snapshot(p)
+
+    p = snap.write(tmp_path / "s1")
+    shutil.rmtree(p / "pulls")
+    with pytest.raises(SnapshotError, match="missing table pulls/"):
         load_snapshot(p)
 
     p = snap.write(tmp_path / "s2")
-    (p / "images.parquet").write_bytes(b"PAR1 garbage")
+    (p / IMAGES_PART).write_bytes(b"PAR1 garbage")
     with pytest.raises(SnapshotError, match="unreadable Parquet"):
         load_snapshot(p)
 
@@ -161,8 +172,80 @@ def test_load_rejects_missing_table_corrupt_table_and_missing_column(snap, tmp_p
         load_snapshot(p)
 
 
+def test_v2_layout_is_hive_partitioned_with_a_digest_dictionary(snap, tmp_path):
+    p = snap.write(tmp_path / "s")
+    assert (p / IMAGES_PART).is_file()
+    assert (p / "repositories/account_id=1/region=us-east-1/part-0.parquet").is_file()
+    assert sorted(pq.read_schema(p / IMAGES_PART).names)[:2] == ["activated_at", "archived_at"]
+    assert "account_id" not in pq.read_schema(p / IMAGES_PART).names  # in the path
+    digests = pd.read_parquet(p / "digests.parquet")
+    assert sorted(digests["digest"]) == ["sha256:aa", "sha256:bb"]  # each digest once
+    blobs = pd.read_parquet(p / "blobs.parquet")
+    assert blobs["manifest_id"].dtype == "int32" and blobs["blob_id"].dtype == "int32"
+    by_id = dict(zip(digests["id"], digests["digest"], strict=True))
+    assert (by_id[blobs.loc[0, "manifest_id"]], by_id[blobs.loc[0, "blob_id"]]) == (
+        "sha256:aa",
+        "sha256:bb",
+    )
+    # other engines read the layout as it is (account ids stay strings)
+    con = duckdb.connect()
+    got = con.sql(
+        f"SELECT account_id, region, repository FROM read_parquet('{p}/images/*/*/*.parquet', "
+        "hive_partitioning=true, hive_types={'account_id': VARCHAR, 'region': VARCHAR})"
+    ).fetchall()
+    assert got == [("1", "us-east-1", "app")]
+
+
+def test_partitions_keep_odd_values_and_nulls(tmp_path):
+    rows = [
+        {"account_id": "000000000001", "region": "us-east-1", "repository": "a", "digest": "d1"},
+        {"account_id": "a/b=c", "region": None, "repository": "b", "digest": "d2"},
+    ]
+    s = Snapshot.build(images=rows)
+    back = load_snapshot(s.write(tmp_path / "s"))
+    got = back.images[["account_id", "region", "repository", "digest"]].astype(object)
+    assert got.where(got.notna(), None).to_dict("records") == rows
+
+
+def test_tables_are_read_on_first_use(snap, tmp_path):
+    back = load_snapshot(snap.write(tmp_path / "s"))
+    assert "images=(on disk)" in repr(back)
+    assert back.files() is not None
+    assert len(back.images) == 1 and "images=1" in repr(back)
+    assert back.files() is not None  # read, not replaced
+    back.images = back.images.iloc[:0]
+    assert back.files() is None  # the files no longer hold the snapshot's tables
+
+
+def test_v1_snapshots_still_load(snap, tmp_path):
+    p = tmp_path / "v1"
+    p.mkdir()
+    write_v1(snap.tables(), snap.meta, p)
+    assert (p / "images.parquet").is_file()
+    back = load_snapshot(p)
+    assert back.meta["schema_version"] == 1
+    for name in SCHEMA:
+        pd.testing.assert_frame_equal(back.tables()[name], snap.tables()[name])
+    # and it converts: written again it is v2, with the same tables
+    again = load_snapshot(back.write(tmp_path / "v2"))
+    assert again.meta["schema_version"] == SCHEMA_VERSION == 2
+    for name in SCHEMA:
+        pd.testing.assert_frame_equal(again.tables()[name], snap.tables()[name])
+
+
+def test_v1_bad_tables_are_reported(snap, tmp_path):
+    p = tmp_path / "v1"
+    p.mkdir()
+    write_v1(snap.tables(), snap.meta, p)
+    (p / "pulls.parquet").unlink()
+    with pytest.raises(SnapshotError, match="missing table pulls.parquet"):
+        load_snapshot(p)
+
+
 def test_snapshot_never_holds_credentials(snap, tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "very-secret-key-value")
     p = snap.write(tmp_path / "s")
-    for f in p.iterdir():
+    files = [f for f in p.rglob("*") if f.is_file()]
+    assert len(files) == 7  # meta.json, digests, 3 global tables, 2 partitions (no pulls rows)
+    for f in files:
         assert b"very-secret-key-value" not in f.read_bytes()

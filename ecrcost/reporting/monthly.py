@@ -18,7 +18,7 @@ import os
 from typing import Any
 
 from ..errors import InputError, SnapshotError
-from ..snapshot import SCHEMA_VERSION, Snapshot, load_snapshot
+from ..snapshot import READABLE_VERSIONS, Snapshot, load_snapshot
 from ..storage import REPO_KEY
 from .output import Report
 from .sections import SECTIONS
@@ -77,10 +77,10 @@ def report(
 def _as_snapshot(s: Snapshot | str | os.PathLike[str], what: str) -> Snapshot:
     if isinstance(s, Snapshot):
         version = s.meta.get("schema_version")
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS:
             raise SnapshotError(
                 f"{what} {s.path or '(in memory)'}: schema version {version!r}, "
-                f"this ecrcost reads version {SCHEMA_VERSION}"
+                f"this ecrcost reads versions {', '.join(map(str, READABLE_VERSIONS))}"
             )
         return s
     return load_snapshot(s)

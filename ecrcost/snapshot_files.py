@@ -1,0 +1,298 @@
+"""Snapshot tables on disk: format v2 (digest dictionary, Hive partitions) and the v1 reader/writer.
+
+Format v2 (what `Snapshot.write` writes)::
+
+    meta.json
+    digests.parquet                                  id (int32), digest: every digest, once
+    manifests.parquet                                digest_id, media_type, kind, error
+    blobs.parquet                                    manifest_id, blob_id, size_bytes, kind, media_type
+    children.parquet                                 index_id, child_id, platform, media_type, size_bytes
+    repositories/account_id=A/region=R/part-0.parquet
+    images/account_id=A/region=R/part-0.parquet      digest_id, subject_id (ids), tags, ...
+    pulls/account_id=A/region=R/part-0.parquet
+    in_use/account_id=A/region=R/part-0.parquet      digest_id, source, resource, ... (optional)
+
+The partitioned tables carry one more column, ``position`` (int64): the row's position in the
+whole table, so a snapshot reads back in the order it was written.
+
+Partition values are percent-encoded; a null value is ``__HIVE_DEFAULT_PARTITION__`` (the Hive
+convention). Partitions are written, and read back, in sorted (account_id, region) order, rows in
+their original order within a partition. DuckDB, Athena, Spark and pandas read the layout as is
+(declare account_id and region as strings: account ids have leading zeros).
+
+Format v1 (schema_version 1: one ``NAME.parquet`` per table with digest strings) is still read;
+`write_v1` is kept so tests can produce v1 snapshots.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import SnapshotError
+from .schema import DIGEST_IDS, PARTITION_KEYS, PARTITIONED, SCHEMA, conform, v2_columns
+
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+POSITION = "position"  # partitioned tables: the row's position in the whole table (keeps order)
+V2_TABLES = ("digests", *SCHEMA)
+
+
+# ---- encoding: pandas tables <-> v2 Arrow tables -------------------------------------------------
+def encode(
+    tables: dict[str, pd.DataFrame], columns: dict[str, list[str]] | None = None
+) -> dict[str, pa.Table]:
+    """The v2 form of conformed SCHEMA tables: digests replaced by int32 ids into a ``digests``
+    table built here. Partitioned tables keep account_id / region as columns (the writer moves
+    them into the path). `columns` (v2 names per table) limits what is converted."""
+    digest_cols = [(n, c) for n, m in DIGEST_IDS.items() for c in m if n in tables]
+    parts = [tables[n][c].astype(object) for n, c in digest_cols]
+    lengths = [len(p) for p in parts]
+    codes, uniques = (
+        pd.factorize(pd.concat(parts, ignore_index=True)) if parts else (np.zeros(0), [])
+    )
+    out: dict[str, pa.Table] = {
+        "digests": pa.table(
+            {
+                "id": pa.array(np.arange(len(uniques), dtype=np.int32)),
+                "digest": pa.array(np.asarray(uniques, dtype=object), pa.string()),
+            }
+        )
+    }
+    ids: dict[tuple[str, str], np.ndarray] = {}
+    offset = 0
+    for key, n in zip(digest_cols, lengths, strict=True):
+        ids[key] = codes[offset : offset + n]
+        offset += n
+    for name, df in tables.items():
+        wanted = (columns or {}).get(name)
+        cols = {}
+        for col in SCHEMA[name]:
+            v2 = DIGEST_IDS.get(name, {}).get(col, col)
+            if wanted is not None and v2 not in wanted:
+                continue
+            if (name, col) in ids:
+                c = ids[(name, col)]
+                cols[v2] = pa.array(c.astype(np.int32), pa.int32(), mask=c < 0)
+            else:
+                cols[v2] = _arrow(df[col], SCHEMA[name][col])
+        out[name] = pa.table(cols) if cols else pa.table({"_": pa.nulls(len(df))}).drop(["_"])
+    return out
+
+
+def _arrow(s: pd.Series, dtype: str) -> pa.Array:
+    if dtype == "object":  # list[str]
+        return pa.array(s.tolist(), pa.list_(pa.string()))
+    return pa.Array.from_pandas(s)
+
+
+def decode(name: str, table: pa.Table, digests: pa.Array) -> pd.DataFrame:
+    """A conformed SCHEMA DataFrame from v2 table `name` (ids looked up in `digests`)."""
+    cols: dict[str, Any] = {}
+    inverse = {v: k for k, v in DIGEST_IDS.get(name, {}).items()}
+    for col in table.column_names:
+        arr = table.column(col)
+        if col in inverse:
+            cols[inverse[col]] = pd.Series(digests.take(arr).to_pandas(), dtype="string")
+        elif SCHEMA[name].get(col) == "object":  # list columns: Python lists straight from Arrow
+            cols[col] = pd.Series(arr.to_pylist(), dtype=object)
+        else:
+            cols[col] = arr.to_pandas()
+    return conform(name, pd.DataFrame(cols, index=pd.RangeIndex(table.num_rows)))
+
+
+# ---- format v2 ----------------------------------------------------------------------------------
+def partition_dir(account_id: Any, region: Any) -> str:
+    """``account_id=A/region=R`` for a partition (percent-encoded; nulls as the Hive marker)."""
+
+    def enc(v: Any) -> str:
+        return NULL_PARTITION if v is None or v is pd.NA or v != v else quote(str(v), safe="")
+
+    return f"account_id={enc(account_id)}/region={enc(region)}"
+
+
+def write_v2(encoded: dict[str, pa.Table], directory: Path) -> None:
+    """Write `encode(...)` output into `directory` (which exists and is empty)."""
+    for name, table in encoded.items():
+        if name not in PARTITIONED:
+            pq.write_table(table, directory / f"{name}.parquet")
+            continue
+        base = directory / name
+        base.mkdir()
+        keys = pd.DataFrame({k: table.column(k).to_pandas() for k in PARTITION_KEYS})
+        body = table.drop(list(PARTITION_KEYS)).append_column(
+            POSITION, pa.array(np.arange(table.num_rows, dtype=np.int64))
+        )
+        if len(keys) == 0:
+            continue
+        for (account, region), rows in keys.groupby(
+            list(PARTITION_KEYS), sort=True, dropna=False
+        ).indices.items():
+            d = base / partition_dir(account, region)
+            d.mkdir(parents=True)
+            pq.write_table(body.take(pa.array(rows)), d / "part-0.parquet")
+
+
+class V2Files:
+    """The tables of a v2 snapshot directory, read on demand, only the columns asked for.
+
+    Construction checks that every table is present and readable and has its columns (Parquet
+    footers only) and raises `SnapshotError` naming the file otherwise.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.files: dict[str, list[tuple[Path, str | None, str | None]]] = {}
+        for name in V2_TABLES:
+            self.files[name] = files = self._list(name)
+            for f, _, _ in files:
+                try:
+                    names = pq.read_schema(f).names
+                except Exception as e:  # pyarrow raises several types for corrupt files
+                    raise SnapshotError(f"{f}: unreadable Parquet table ({e})") from None
+                missing = [c for c in v2_columns(name) if c not in names]
+                if missing:
+                    raise SnapshotError(f"{f}: missing columns {missing}")
+        self._digests: pa.Array | None = None
+
+    def _list(self, name: str) -> list[tuple[Path, str | None, str | None]]:
+        if name not in PARTITIONED:
+            f = self.path / f"{name}.parquet"
+            if not f.is_file():
+                raise SnapshotError(f"{self.path}: missing table {f.name}")
+            return [(f, None, None)]
+        base = self.path / name
+        if not base.is_dir() and name in OPTIONAL_TABLES:
+            return []  # an optional table (written by later collectors): empty
+        if not base.is_dir():
+            raise SnapshotError(f"{self.path}: missing table {name}/")
+        out = []
+        for f in base.glob("account_id=*/region=*/*.parquet"):
+            account = _dec(f.parent.parent.name.split("=", 1)[1])
+            region = _dec(f.parent.name.split("=", 1)[1])
+            out.append((f, account, region))
+        return sorted(out, key=lambda t: (t[1] is None, t[1] or "", t[2] is None, t[2] or "", t[0]))
+
+    def globs(self, name: str) -> str:
+        """A glob (DuckDB / Spark style) matching the files of table `name`."""
+        if name in PARTITIONED:
+            return str(self.path / name / "account_id=*" / "region=*" / "*.parquet")
+        return str(self.path / f"{name}.parquet")
+
+    def arrow(self, name: str, columns: Iterable[str] | None = None) -> pa.Table:
+        """Table `name` in its v2 columns (partition keys included as strings), or only `columns`."""
+        stored = v2_columns(name)
+        wanted = (
+            list(columns)
+            if columns is not None
+            else stored + (list(PARTITION_KEYS) if name in PARTITIONED else [])
+        )
+        read = [c for c in wanted if c not in PARTITION_KEYS]
+        if name in PARTITIONED:
+            read.append(POSITION)
+        pieces = []
+        for f, account, region in self.files[name]:
+            try:
+                t = pq.read_table(f, columns=read)
+            except Exception as e:
+                raise SnapshotError(f"{f}: unreadable Parquet table ({e})") from None
+            for key, value in (("account_id", account), ("region", region)):
+                if key in wanted:
+                    t = t.append_column(key, pa.array([value] * t.num_rows, pa.string()))
+            pieces.append(t)
+        if not pieces:
+            return _empty_v2(name, wanted)
+        table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
+        if name in PARTITIONED:
+            pos = table.column(POSITION).to_numpy()
+            if len(pos) > 1 and not (pos[1:] > pos[:-1]).all():
+                table = table.take(pa.array(np.argsort(pos, kind="stable")))
+        return table.select(wanted)
+
+    def digests(self) -> pa.Array:
+        """The digest strings; position = id."""
+        if self._digests is None:
+            t = self.arrow("digests")
+            ids = t.column("id").to_numpy()
+            if not np.array_equal(ids, np.arange(len(ids))):
+                raise SnapshotError(f"{self.path / 'digests.parquet'}: ids are not 0..n-1")
+            self._digests = t.column("digest").combine_chunks()
+        return self._digests
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """Table `name` as its SCHEMA DataFrame (digest strings restored)."""
+        table = self.arrow(name)
+        try:
+            return decode(name, table, self.digests())
+        except (ValueError, TypeError, pa.ArrowException) as e:
+            raise SnapshotError(f"{self.path / name}: column of the wrong type ({e})") from None
+
+
+def _dec(v: str) -> str | None:
+    return None if v == NULL_PARTITION else unquote(v)
+
+
+def _empty_v2(name: str, columns: list[str]) -> pa.Table:
+    types: dict[str, pa.DataType] = {}
+    empty = conform(name, None) if name != "digests" else None
+    for c in columns:
+        if name == "digests":
+            types[c] = pa.int32() if c == "id" else pa.string()
+        elif c.endswith("_id"):
+            types[c] = pa.int32()
+        elif c in PARTITION_KEYS:
+            types[c] = pa.string()
+        else:
+            types[c] = _arrow(empty[c], SCHEMA[name][c]).type
+    return pa.schema(types).empty_table()
+
+
+# ---- format v1 (read, and written for tests) ---------------------------------------------------
+def write_v1(tables: dict[str, pd.DataFrame], meta: dict[str, Any], directory: Path) -> None:
+    """Write a schema_version 1 snapshot (one NAME.parquet per table) into `directory`."""
+    meta = dict(meta, schema_version=1)
+    (directory / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+    for name, df in tables.items():
+        table = pa.Table.from_pandas(conform(name, df), preserve_index=False)
+        pq.write_table(table, directory / f"{name}.parquet")
+
+
+def read_v1(path: Path) -> dict[str, pd.DataFrame]:
+    """Every table of a v1 snapshot directory, validated (SnapshotError names what is wrong)."""
+    tables = {}
+    for name, columns in SCHEMA.items():
+        f = path / f"{name}.parquet"
+        if not f.is_file() and name in OPTIONAL_TABLES:
+            tables[name] = empty_table(name)
+            continue
+        if not f.is_file():
+            raise SnapshotError(f"{path}: missing table {f.name}")
+        try:
+            table = pq.read_table(f)
+            df = table.to_pandas()
+            for col in table.column_names:  # list columns: Python lists straight from Arrow (fast)
+                if SCHEMA[name].get(col) == "object":
+                    df[col] = pd.Series(table.column(col).to_pylist(), index=df.index, dtype=object)
+        except Exception as e:  # pyarrow raises several types for corrupt files
+            raise SnapshotError(f"{f}: unreadable Parquet table ({e})") from None
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            raise SnapshotError(f"{f}: missing columns {missing}")
+        try:
+            tables[name] = conform(name, df[list(columns)])
+        except (ValueError, TypeError) as e:
+            raise SnapshotError(f"{f}: column of the wrong type ({e})") from None
+    return tables
+
+
+def file_size(path: str | os.PathLike[str]) -> int:
+    """Total bytes of the files under a snapshot directory."""
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
