@@ -19,15 +19,20 @@ An image whose manifest was not collected or could not be parsed has no known bl
 ``missing_manifests``; if that size is unknown too, the repository's byte figures are NaN
 (unknown), never 0.
 
-Everything is vectorised on integer codes so a snapshot of a million images and five million
-edges is modelled in seconds.
+The model runs in DuckDB (in-process) over the snapshot's format-v2 columns -- digests as int32
+ids, read straight from the Parquet files of a loaded snapshot, only the columns it needs -- with
+the SQL shipped in ``ecrcost/sql/*.sql`` (the same statements run on Athena, Trino or Spark SQL
+over a snapshot in S3; see the README). A million images and five million edges take seconds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -39,6 +44,23 @@ Scope = Literal["repository", "registry"]
 SCOPES: tuple[str, ...] = ("repository", "registry")
 REPO_KEY = ["account_id", "region", "repository"]
 ARCHIVED_STATUSES = ("ARCHIVED", "ACTIVATING")
+#: the format-v2 columns the model reads, per table
+MODEL_COLUMNS: dict[str, list[str]] = {
+    "images": [
+        "account_id",
+        "region",
+        "repository",
+        "digest_id",
+        "tags",
+        "status",
+        "size_bytes",
+        "pushed_at",
+    ],
+    "manifests": ["digest_id", "kind"],
+    "blobs": ["manifest_id", "blob_id", "size_bytes"],
+    "children": ["index_id", "child_id"],
+    "repositories": ["account_id", "region", "repository", "images_complete"],
+}
 
 
 def _check_scope(scope: str) -> None:
@@ -46,156 +68,117 @@ def _check_scope(scope: str) -> None:
         raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
 
 
-@dataclass(frozen=True)
-class BlobGraph:
-    """The snapshot's blob graph on integer codes (build it once with `blob_graph`, pass it on).
+@cache
+def sql_text(name: str) -> str:
+    """The text of the shipped SQL file ``ecrcost/sql/NAME.sql``."""
+    return resources.files("ecrcost").joinpath("sql", f"{name}.sql").read_text()
 
-    ``img_m``: each image's manifest code; ``img_kind``: "image" | "index" | "unknown" per image;
-    ``edges``: the deduplicated (image, blob, size_bytes) pairs of `image_blob_edges`;
-    ``image_bytes``: float64 per image (see `image_bytes`); ``img_group`` / ``group_keys``: each
-    image's repository (see `image_groups`).
+
+def run_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Run every statement of ``ecrcost/sql/NAME.sql`` on `con`."""
+    code = "\n".join(line.split("--", 1)[0] for line in sql_text(name).splitlines())
+    for stmt in code.split(";"):
+        if stmt.strip():
+            con.execute(stmt)
+
+
+@dataclass
+class BlobGraph:
+    """The snapshot's blob graph in an in-process DuckDB database (build it once with `blob_graph`,
+    pass it on). Tables (graph.sql): ``repos`` (repo id = position in the sorted repositories),
+    ``img`` (one row per image: row, repo, registry, digest_id, kind, ...), ``image_bytes``,
+    ``repo_blobs``; ``image_blobs`` is made on first use.
+
+    ``img_kind``: "image" | "index" | "unknown" per image row; ``image_bytes``: float64 per image
+    (see `image_bytes`); ``img_group`` / ``group_keys``: each image's repository (see
+    `image_groups`; the group is the repository's position in ``group_keys``).
     """
 
-    img_m: np.ndarray
+    con: duckdb.DuckDBPyConnection
+    n_images: int
     img_kind: np.ndarray
-    edges: pd.DataFrame
     image_bytes: np.ndarray
-    img_group: np.ndarray  # each image's repository group (`image_groups`)
-    group_keys: pd.DataFrame  # account_id, region, repository of each group
+    img_group: np.ndarray
+    group_keys: pd.DataFrame
+    _edges: pd.DataFrame | None = None
+
+    @property
+    def edges(self) -> pd.DataFrame:
+        """The deduplicated (image, blob, size_bytes) pairs of `image_blob_edges`."""
+        if self._edges is None:
+            run_script(self.con, "image_blobs")
+            self._edges = self.con.sql("SELECT * FROM image_blobs").df()
+            self._edges = self._edges.astype({"image": np.int64, "blob": np.int64})
+        return self._edges
+
+
+def _model_inputs(snapshot: Snapshot) -> dict[str, pa.Table]:
+    t = snapshot.arrow(MODEL_COLUMNS)
+    images = t["images"]
+    n = images.num_rows
+    pushed = images.column("pushed_at").cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64())
+    t["images_in"] = pa.table(
+        {
+            "row": pa.array(np.arange(n, dtype=np.int64)),
+            "account_id": images.column("account_id"),
+            "region": images.column("region"),
+            "repository": images.column("repository"),
+            "digest_id": images.column("digest_id"),
+            "n_tags": pc.fill_null(pc.list_value_length(images.column("tags")), 0),
+            "status": images.column("status"),
+            "size_bytes": images.column("size_bytes"),
+            "pushed_ns": pushed,
+        }
+    )
+    m = t["manifests"]
+    t["manifests_in"] = m.append_column("pos", pa.array(np.arange(m.num_rows, dtype=np.int64)))
+    return t
 
 
 def blob_graph(snapshot: Snapshot) -> BlobGraph:
-    """Factorize the snapshot's digests once and derive every image's blobs and bytes.
-
-    Digest strings are hashed once each (a run of equal adjacent manifest digests in the blobs
-    table, as a collector writes them, is hashed once); everything after is integer arithmetic.
-    """
-    images = snapshot.images.reset_index(drop=True)
-    blobs, children, manifests = snapshot.blobs, snapshot.children, snapshot.manifests
-    n_img, n_man, n_child = len(images), len(manifests), len(children)
-    heads, run_of_row = _runs(blobs["manifest_digest"])
-    codes, _ = pd.factorize(
-        pd.concat(
-            [
-                images["digest"],
-                manifests["digest"],
-                blobs["manifest_digest"][heads],
-                children["index_digest"],
-                children["child_digest"],
-            ],
-            ignore_index=True,
-        )
-    )
-    img_m, man_m = codes[:n_img], codes[n_img : n_img + n_man]
-    n_heads = int(heads.sum())
-    blob_m = codes[n_img + n_man : n_img + n_man + n_heads][run_of_row]
-    idx_m = codes[n_img + n_man + n_heads : n_img + n_man + n_heads + n_child]
-    child_m = codes[n_img + n_man + n_heads + n_child :]
-    n_codes = int(codes.max()) + 1 if len(codes) else 0
-    blob_codes, blob_uniques = pd.factorize(blobs["blob_digest"])
-    n_blobs = len(blob_uniques)
-
-    # manifest -> blob edges, each (manifest, blob) pair once, in CSR order by manifest
-    size = blobs["size_bytes"].to_numpy(np.int64)
-    keep = (
-        ~pd.Series(blob_m.astype(np.int64) * max(n_blobs, 1) + blob_codes).duplicated().to_numpy()
-    )
-    e_m, e_blob, e_size = blob_m[keep], blob_codes[keep], size[keep]
-    order = np.argsort(e_m, kind="stable")
-    deg = np.bincount(e_m, minlength=n_codes)
-    starts = np.concatenate([[0], np.cumsum(deg)[:-1]]).astype(np.int64)
-
-    # image -> its own manifest's edges; index image -> each child's edges
-    idx_order = np.argsort(idx_m, kind="stable")
-    idx_deg = np.bincount(idx_m, minlength=n_codes)
-    idx_starts = np.concatenate([[0], np.cumsum(idx_deg)[:-1]]).astype(np.int64)
-    via_img, via_pos = _expand(np.arange(n_img), img_m, idx_starts, idx_deg)
-    via_child = child_m[idx_order[via_pos]] if len(via_pos) else np.zeros(0, dtype=np.int64)
-    d_img, d_pos = _expand(np.arange(n_img), img_m, starts, deg)
-    v_img, v_pos = _expand(via_img, via_child, starts, deg)
-    image = np.concatenate([d_img, v_img])
-    pos = order[np.concatenate([d_pos, v_pos])]
-    blob = e_blob[pos]
-    # a pair can repeat only for an image reached through children (an index): dedupe those rows
-    first = np.ones(len(image), dtype=bool)
-    if len(v_img):
-        has_via = np.zeros(n_img, dtype=bool)
-        has_via[v_img] = True
-        sub = np.flatnonzero(has_via[image])
-        first[
-            sub[
-                pd.Series(image[sub].astype(np.int64) * max(n_blobs, 1) + blob[sub])
-                .duplicated()
-                .to_numpy()
-            ]
-        ] = False
-    edges = pd.DataFrame(
-        {"image": image[first], "blob": blob[first], "size_bytes": e_size[pos][first]}
-    )
-
-    # kinds and bytes per image: a manifest sums its distinct blobs; an index its largest child
-    kinds = np.array(["unknown", "image", "index"], dtype=object)
-    man_kind = np.select(
-        [(manifests["kind"] == k).fillna(False).to_numpy(bool) for k in kinds[1:]], [1, 2], 0
-    )
-    first_man = np.zeros(len(man_m), dtype=bool)
-    first_man[np.unique(man_m, return_index=True)[1]] = True  # the first row of each digest counts
-    kind_of = np.zeros(n_codes, dtype=np.int8)
-    kind_of[man_m[first_man]] = man_kind[first_man]
-    img_kind = kinds[kind_of[img_m]] if n_img else np.zeros(0, dtype=object)
-    m_sum = np.bincount(e_m, weights=e_size.astype(float), minlength=n_codes).astype(float)
-    m_sum[deg == 0] = np.nan
-    child_max = pd.Series(m_sum[child_m]).groupby(idx_m).max()
-    nbytes = np.bincount(
-        edges["image"].to_numpy(np.int64),
-        weights=edges["size_bytes"].to_numpy(float).astype(float),
-        minlength=n_img,
-    )[:n_img].astype(float)
-    is_index = img_kind == "index"
-    nbytes[is_index] = child_max.reindex(img_m[is_index]).to_numpy(float)
-    unknown = img_kind == "unknown"
-    nbytes[unknown] = (
-        images["size_bytes"].astype("Float64").to_numpy(float, na_value=np.nan)[unknown]
-    )
-    group, keys = image_groups(images)
+    """Load what the model needs into DuckDB once and derive every image's kind and bytes."""
+    t = _model_inputs(snapshot)
+    con = duckdb.connect(config={"threads": _threads()})
+    for name, table in (
+        ("images_in", t["images_in"]),
+        ("manifests_in", t["manifests_in"]),
+        ("blobs_in", t["blobs"]),
+        ("children_in", t["children"]),
+        ("repositories_in", t["repositories"]),
+    ):
+        con.register(name, table)
+    run_script(con, "graph")
+    img = con.sql("SELECT repo, kind FROM img ORDER BY row").fetchnumpy()
+    nbytes = con.sql("SELECT bytes FROM image_bytes ORDER BY row").fetchnumpy()["bytes"]
+    keys = con.sql("SELECT account_id, region, repository FROM repos ORDER BY repo").df()
+    kind = np.asarray(img["kind"], dtype=object)
     return BlobGraph(
-        img_m=img_m,
-        img_kind=img_kind,
-        edges=edges,
-        image_bytes=nbytes,
-        img_group=group,
-        group_keys=keys,
+        con=con,
+        n_images=t["images_in"].num_rows,
+        img_kind=kind,
+        image_bytes=np.asarray(_float(nbytes), dtype=float),
+        img_group=np.asarray(img["repo"], dtype=np.int64),
+        group_keys=keys.astype({k: "string" for k in REPO_KEY}),
     )
 
 
-def _runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(mask of the first row of each run of equal adjacent values, run number of every row)."""
-    n = len(values)
-    heads = np.ones(n, dtype=bool)
-    if n > 1:
-        a = pa.array(values.astype("string"), type=pa.large_string())
-        differs = pc.fill_null(pc.not_equal(a[1:], a[:-1]), True)
-        heads[1:] = differs.to_numpy(zero_copy_only=False)
-    return heads, np.cumsum(heads) - 1
+def _threads() -> int:
+    import os
+
+    return max(1, len(os.sched_getaffinity(0)))
 
 
-def _expand(
-    owner: np.ndarray, key: np.ndarray, starts: np.ndarray, deg: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each (owner, key), every position in the CSR block of `key`: (owners, positions)."""
-    counts = deg[key] if len(key) else np.zeros(0, dtype=np.int64)
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    owners = np.repeat(owner, counts)
-    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    return owners, np.repeat(starts[key], counts) + within
+def _float(a: Any) -> np.ndarray:
+    """A float64 array (NULL -> NaN) from a DuckDB numpy result (masked or plain)."""
+    if isinstance(a, np.ma.MaskedArray):
+        return a.astype(float).filled(np.nan)
+    return np.asarray(a, dtype=float)
 
 
 def image_blob_edges(snapshot: Snapshot, graph: BlobGraph | None = None) -> pd.DataFrame:
     """Every (image, blob) pair: which blobs each image of the snapshot references.
 
-    Columns: ``image`` (row position in ``snapshot.images``), ``blob`` (integer code of the blob
+    Columns: ``image`` (row position in ``snapshot.images``), ``blob`` (integer id of the blob
     digest), ``size_bytes`` (int64). Index images reach their blobs through their children.
     Duplicate pairs are removed.
     """
@@ -231,33 +214,23 @@ def image_storage(
     _check_scope(scope)
     imgs = snapshot.images.reset_index(drop=True)
     graph = graph or blob_graph(snapshot)
-    edges = graph.edges.copy(deep=False)
+    graph.edges  # noqa: B018 -- makes the image_blobs table
+    ex = graph.con.execute(sql_text("image_exclusive"), {"registry": scope == "registry"})
+    got = ex.fetchnumpy()
+    excl = np.zeros(len(imgs))
+    excl[np.asarray(got["image"], dtype=np.int64)] = _float(got["exclusive_bytes"])
     kind = pd.Series(graph.img_kind, dtype="string")
-    repo_codes = (
-        graph.img_group if scope == "repository" else _group_codes(imgs, ["account_id", "region"])
-    )
-    edges["group"] = repo_codes[edges["image"].to_numpy()]
-
-    # bytes per image: manifests sum their blobs; an index takes its largest child
     naive = imgs["size_bytes"].astype("Float64")
-    nbytes = pd.Series(graph.image_bytes, dtype="Float64")
     unknown = (kind == "unknown").to_numpy()
-
-    # exclusive: blobs whose reference count within the group is 1
-    refs = edges.groupby(["group", "blob"]).size().rename("refs")
-    e = edges.join(refs, on=["group", "blob"])
-    excl = _sum_by(e[e["refs"] == 1], "image", len(imgs))
     exclusive = pd.Series(excl, dtype="Float64")
     exclusive[unknown] = naive[unknown]
-
-    tags = imgs["tags"]
     return pd.DataFrame(
         {
             "account_id": imgs["account_id"],
             "region": imgs["region"],
             "repository": imgs["repository"],
             "digest": imgs["digest"],
-            "tags": tags,
+            "tags": imgs["tags"],
             "tagged": tag_counts(imgs) > 0,
             "kind": kind,
             "is_child": _is_child(snapshot, imgs),
@@ -265,10 +238,24 @@ def image_storage(
             "pushed_at": imgs["pushed_at"],
             "last_pull_at": imgs["last_pull_at"],
             "naive_bytes": imgs["size_bytes"],
-            "bytes": nbytes,
+            "bytes": pd.Series(graph.image_bytes, dtype="Float64"),
             "exclusive_bytes": exclusive,
         }
     )
+
+
+STORAGE_COLUMNS = [
+    "images",
+    "tagged_images",
+    "untagged_images",
+    "naive_bytes",
+    "unique_bytes",
+    "standard_bytes",
+    "archive_bytes",
+    "exclusive_bytes",
+    "missing_manifests",
+]
+PERIOD_COLUMNS = ["standard_byte_hours", "archive_byte_hours", "new_bytes"]
 
 
 def repository_storage(
@@ -294,96 +281,27 @@ def repository_storage(
     new_bytes (bytes of blobs first pushed to the repository within the period).
     """
     _check_scope(scope)
-    imgs = snapshot.images.reset_index(drop=True)
     graph = graph or blob_graph(snapshot)
-    repos = pd.concat([snapshot.repositories[REPO_KEY], graph.group_keys]).drop_duplicates()
-    repos = repos.sort_values(REPO_KEY).reset_index(drop=True)
-    repo_of_image = repository_positions(repos, imgs, graph)
-    n_repos = len(repos)
-
-    edges = graph.edges.copy(deep=False)
-    edges["repo"] = repo_of_image[edges["image"].to_numpy()]
-    archived = imgs["status"].isin(ARCHIVED_STATUSES).to_numpy()
-    edges["archived"] = archived[edges["image"].to_numpy()]
-    aggs = {"size_bytes": ("size_bytes", "max"), "archived": ("archived", "all")}
-    if period is not None:
-        pushed = _pushed_ns(imgs)
-        edges["pushed"] = pushed[edges["image"].to_numpy()]
-        aggs["pushed"] = ("pushed", "min")
-    # one row per (repository, blob): archived only if every referencing image is archived
-    n_blob = int(edges["blob"].max()) + 1 if len(edges) else 1
-    edges["key"] = edges["repo"].to_numpy(np.int64) * n_blob + edges["blob"].to_numpy(np.int64)
-    rb = edges.groupby("key", sort=False).agg(**aggs).reset_index()
-    rb["repo"], rb["blob"] = rb["key"] // n_blob, rb["key"] % n_blob
-    if scope == "registry":
-        registry_codes = _group_codes(repos, ["account_id", "region"])
-        rb["registry"] = registry_codes[rb["repo"].to_numpy()]
-        k = rb.groupby(rb["registry"].to_numpy(np.int64) * n_blob + rb["blob"].to_numpy(np.int64))[
-            "repo"
-        ].transform("size")
-        rb["share"] = rb["size_bytes"] / k
-        rb["exclusive"] = np.where(k == 1, rb["size_bytes"], 0)
-    else:
-        rb["share"] = rb["size_bytes"].astype(float)
-        rb["exclusive"] = rb["size_bytes"]
-
-    unique = _sum_by(rb, "repo", n_repos, "share")
-    archive = _sum_by(rb[rb["archived"]], "repo", n_repos, "share")
-    exclusive = _sum_by(rb, "repo", n_repos, "exclusive")
-
-    kind = graph.img_kind
-    tagged = tag_counts(imgs) > 0
-    naive = imgs["size_bytes"].astype("Float64").to_numpy(float, na_value=np.nan)
-    unknown = kind == "unknown"
-    stand_in = np.where(unknown, naive, 0.0)  # NaN where neither blobs nor size are known
-
-    def per_repo(weights: np.ndarray) -> np.ndarray:  # NaN weights make the repository's sum NaN
-        return np.bincount(repo_of_image, weights=weights, minlength=n_repos)[:n_repos]
-
-    out = repos.copy()
-    out["images"] = per_repo(np.ones(len(imgs))).astype("int64")
-    out["tagged_images"] = per_repo(tagged.astype(float)).astype("int64")
+    start, end = (pd.Timestamp(t).value for t in period) if period is not None else (0, 0)
+    got = graph.con.execute(
+        sql_text("repository_storage"),
+        {"registry": scope == "registry", "start": start, "end": end},
+    ).fetchnumpy()
+    out = graph.group_keys.copy()
+    for col in ("images", "tagged_images", "missing_manifests"):
+        out[col] = np.asarray(got[col], dtype=np.int64)
     out["untagged_images"] = out["images"] - out["tagged_images"]
-    out["naive_bytes"] = per_repo(naive)
-    out["unique_bytes"] = unique + per_repo(stand_in)
-    out["archive_bytes"] = archive + per_repo(np.where(archived, stand_in, 0.0))
+    for col in ("naive_bytes", "unique_bytes", "archive_bytes", "exclusive_bytes", *PERIOD_COLUMNS):
+        out[col] = _float(got[col])
     out["standard_bytes"] = out["unique_bytes"] - out["archive_bytes"]
-    out["exclusive_bytes"] = exclusive + per_repo(stand_in)
-    out["missing_manifests"] = per_repo(unknown.astype(float)).astype("int64")
-    cols = [
-        *REPO_KEY,
-        "images",
-        "tagged_images",
-        "untagged_images",
-        "naive_bytes",
-        "unique_bytes",
-        "standard_bytes",
-        "archive_bytes",
-        "exclusive_bytes",
-        "missing_manifests",
-    ]
-    if period is not None:
-        start, end = (pd.Timestamp(t).value for t in period)
-        rb["hours"] = _hours_stored(rb["pushed"].to_numpy(), start, end)
-        rb["byte_hours"] = rb["share"] * rb["hours"]
-        img_hours = _hours_stored(pushed, start, end)
-        out["standard_byte_hours"] = _sum_by(
-            rb[~rb["archived"]], "repo", n_repos, "byte_hours"
-        ) + per_repo(np.where(archived, 0.0, stand_in * img_hours))
-        out["archive_byte_hours"] = _sum_by(
-            rb[rb["archived"]], "repo", n_repos, "byte_hours"
-        ) + per_repo(np.where(archived, stand_in * img_hours, 0.0))
-        new = rb[(rb["pushed"] >= start) & (rb["pushed"] < end)]
-        img_new = (pushed >= start) & (pushed < end)
-        out["new_bytes"] = _sum_by(new, "repo", n_repos, "share") + per_repo(
-            np.where(img_new, stand_in, 0.0)
-        )
-        cols += ["standard_byte_hours", "archive_byte_hours", "new_bytes"]
+    cols = [*REPO_KEY, *STORAGE_COLUMNS] + (PERIOD_COLUMNS if period is not None else [])
     # a repository whose images could not be listed has unknown sizes, never 0
-    unlisted = snapshot.repositories["images_complete"].eq(False).fillna(False).to_numpy(bool)
-    if unlisted.any():
-        mask = pd.MultiIndex.from_frame(repos).isin(
-            pd.MultiIndex.from_frame(snapshot.repositories.loc[unlisted, REPO_KEY])
+    repos = snapshot.arrow({"repositories": MODEL_COLUMNS["repositories"]})["repositories"]
+    unlisted = pc.fill_null(pc.equal(repos.column("images_complete"), False), False)
+    if pc.any(unlisted).as_py():
+        bad = repos.filter(unlisted).select(REPO_KEY).to_pandas()
+        mask = pd.MultiIndex.from_frame(out[REPO_KEY].astype(object)).isin(
+            pd.MultiIndex.from_frame(bad.astype(object))
         )
         out.loc[mask, [c for c in cols if c.endswith(("_bytes", "_byte_hours"))]] = np.nan
     return out[cols]

@@ -1,0 +1,58 @@
+-- Bytes per repository (ecrcost.storage.repository_storage), over the tables of graph.sql.
+-- $registry: false = repository scope (each repository stores its blobs), true = registry scope
+-- (a blob referenced by k repositories of an account+region: size/k to each; exclusive only if
+-- k = 1). $start / $end: the period, int64 ns. Unknown (NULL) stand-ins make the sum NULL.
+WITH refs AS (
+    SELECT registry, blob_id, count(*) AS k FROM repo_blobs WHERE $registry GROUP BY ALL
+), scoped AS (
+    SELECT b.repo, b.archived, b.pushed,
+           b.size / coalesce(r.k, 1) AS share,
+           CASE WHEN coalesce(r.k, 1) = 1 THEN b.size ELSE 0 END::DOUBLE AS excl,
+           greatest(0, least($end - greatest(b.pushed, $start), $end - $start)) / 3.6e12 AS hours
+    FROM repo_blobs b LEFT JOIN refs r ON r.registry = b.registry AND r.blob_id = b.blob_id
+), by_blob AS (
+    SELECT repo,
+           sum(share) AS unique_bytes,
+           coalesce(sum(share) FILTER (archived), 0) AS archive_bytes,
+           sum(excl) AS exclusive_bytes,
+           coalesce(sum(share * hours) FILTER (NOT archived), 0) AS standard_byte_hours,
+           coalesce(sum(share * hours) FILTER (archived), 0) AS archive_byte_hours,
+           coalesce(sum(share) FILTER (pushed >= $start AND pushed < $end), 0) AS new_bytes
+    FROM scoped GROUP BY repo
+), stand_in AS (  -- images without known blobs count with imageSizeInBytes
+    SELECT repo, archived, pushed,
+           CASE WHEN kind = 'unknown' THEN naive ELSE 0 END AS s,
+           greatest(0, least($end - greatest(pushed, $start), $end - $start)) / 3.6e12 AS hours,
+           naive, n_tags, kind
+    FROM img
+), by_image AS (
+    SELECT repo,
+           count(*) AS images,
+           count(*) FILTER (n_tags > 0) AS tagged_images,
+           CASE WHEN bool_and(naive IS NOT NULL) THEN sum(naive) END AS naive_bytes,
+           CASE WHEN bool_and(s IS NOT NULL) THEN sum(s) END AS s_all,
+           CASE WHEN bool_and(s IS NOT NULL) THEN sum(CASE WHEN archived THEN s ELSE 0 END) END AS s_arc,
+           CASE WHEN bool_and(s IS NOT NULL)
+                THEN sum(CASE WHEN archived THEN 0 ELSE s * hours END) END AS s_std_h,
+           CASE WHEN bool_and(s IS NOT NULL)
+                THEN sum(CASE WHEN archived THEN s * hours ELSE 0 END) END AS s_arc_h,
+           CASE WHEN bool_and(s IS NOT NULL)
+                THEN sum(CASE WHEN pushed >= $start AND pushed < $end THEN s ELSE 0 END) END AS s_new,
+           count(*) FILTER (kind = 'unknown') AS missing_manifests
+    FROM stand_in GROUP BY repo
+)
+SELECT r.repo,
+       coalesce(i.images, 0) AS images,
+       coalesce(i.tagged_images, 0) AS tagged_images,
+       coalesce(i.naive_bytes, CASE WHEN i.repo IS NULL THEN 0 END) AS naive_bytes,
+       coalesce(b.unique_bytes, 0) + coalesce(i.s_all, CASE WHEN i.repo IS NULL THEN 0 END) AS unique_bytes,
+       coalesce(b.archive_bytes, 0) + coalesce(i.s_arc, CASE WHEN i.repo IS NULL THEN 0 END) AS archive_bytes,
+       coalesce(b.exclusive_bytes, 0) + coalesce(i.s_all, CASE WHEN i.repo IS NULL THEN 0 END) AS exclusive_bytes,
+       coalesce(i.missing_manifests, 0) AS missing_manifests,
+       coalesce(b.standard_byte_hours, 0) + coalesce(i.s_std_h, CASE WHEN i.repo IS NULL THEN 0 END) AS standard_byte_hours,
+       coalesce(b.archive_byte_hours, 0) + coalesce(i.s_arc_h, CASE WHEN i.repo IS NULL THEN 0 END) AS archive_byte_hours,
+       coalesce(b.new_bytes, 0) + coalesce(i.s_new, CASE WHEN i.repo IS NULL THEN 0 END) AS new_bytes
+FROM repos r
+LEFT JOIN by_blob b ON b.repo = r.repo
+LEFT JOIN by_image i ON i.repo = r.repo
+ORDER BY r.repo;
