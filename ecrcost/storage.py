@@ -21,7 +21,7 @@ An image whose manifest was not collected or could not be parsed has no known bl
 
 The model runs in DuckDB (in-process) over the snapshot's format-v2 columns -- digests as int32
 ids, read straight from the Parquet files of a loaded snapshot, only the columns it needs -- with
-the SQL shipped in ``ecrcost/sql/*.sql`` (the same statements run on Athena, Trino or Spark SQL
+the SQL shipped in ``ecrcost/storage_sql/*.sql`` (the same statements run on Athena, Trino or Spark SQL
 over a snapshot in S3; see the README). A million images and five million edges take seconds.
 """
 
@@ -55,6 +55,7 @@ MODEL_COLUMNS: dict[str, list[str]] = {
         "status",
         "size_bytes",
         "pushed_at",
+        "last_pull_at",
     ],
     "manifests": ["digest_id", "kind"],
     "blobs": ["manifest_id", "blob_id", "size_bytes"],
@@ -70,12 +71,12 @@ def _check_scope(scope: str) -> None:
 
 @cache
 def sql_text(name: str) -> str:
-    """The text of the shipped SQL file ``ecrcost/sql/NAME.sql``."""
-    return resources.files("ecrcost").joinpath("sql", f"{name}.sql").read_text()
+    """The text of the shipped SQL file ``ecrcost/storage_sql/NAME.sql``."""
+    return resources.files("ecrcost").joinpath("storage_sql", f"{name}.sql").read_text()
 
 
 def run_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Run every statement of ``ecrcost/sql/NAME.sql`` on `con`."""
+    """Run every statement of ``ecrcost/storage_sql/NAME.sql`` on `con`."""
     code = "\n".join(line.split("--", 1)[0] for line in sql_text(name).splitlines())
     for stmt in code.split(";"):
         if stmt.strip():
@@ -90,8 +91,8 @@ class BlobGraph:
     ``repo_blobs``; ``image_blobs`` is made on first use.
 
     ``img_kind``: "image" | "index" | "unknown" per image row; ``image_bytes``: float64 per image
-    (see `image_bytes`); ``img_group`` / ``group_keys``: each image's repository (see
-    `image_groups`; the group is the repository's position in ``group_keys``).
+    (see `image_bytes`); ``img_group``: each image's repository, as a position in
+    ``group_keys`` (account_id, region, repository of every repository, sorted).
     """
 
     con: duckdb.DuckDBPyConnection
@@ -116,7 +117,9 @@ def _model_inputs(snapshot: Snapshot) -> dict[str, pa.Table]:
     t = snapshot.arrow(MODEL_COLUMNS)
     images = t["images"]
     n = images.num_rows
-    pushed = images.column("pushed_at").cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64())
+    def ns(col: str) -> pa.ChunkedArray:
+        return images.column(col).cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64())
+
     t["images_in"] = pa.table(
         {
             "row": pa.array(np.arange(n, dtype=np.int64)),
@@ -127,7 +130,8 @@ def _model_inputs(snapshot: Snapshot) -> dict[str, pa.Table]:
             "n_tags": pc.fill_null(pc.list_value_length(images.column("tags")), 0),
             "status": images.column("status"),
             "size_bytes": images.column("size_bytes"),
-            "pushed_ns": pushed,
+            "pushed_ns": ns("pushed_at"),
+            "last_pull_ns": ns("last_pull_at"),
         }
     )
     m = t["manifests"]
@@ -307,58 +311,57 @@ def repository_storage(
     return out[cols]
 
 
+def pull_bytes(graph: BlobGraph, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Per repository of ``graph.group_keys`` (same order): what the bytes-per-pull rule needs.
+
+    Columns: account_id, region, repository, pulled_images (images whose last recorded pull is
+    within [start, end]), pulled_mean (their mean `image_bytes`; NaN if any is unknown or none),
+    tagged_images, tagged_bytes (the newest tagged image's bytes), newest_bytes (the newest
+    image's), images. Ties on pushed_at go to the later image row.
+    """
+    got = (
+        graph.con.execute(
+            sql_text("bytes_per_pull"),
+            {"start": pd.Timestamp(start).value, "end": pd.Timestamp(end).value},
+        )
+        .df()
+        .set_index("repo")
+        .reindex(range(len(graph.group_keys)))
+    )
+    out = graph.group_keys.copy()
+    out["images"] = np.bincount(graph.img_group, minlength=len(out))[: len(out)]
+    for col in ("pulled_images", "tagged_images"):
+        out[col] = got[col].fillna(0).to_numpy(np.int64)
+    for col in ("pulled_mean", "tagged_bytes", "newest_bytes"):
+        out[col] = got[col].to_numpy(float, na_value=np.nan)
+    return out
+
+
+def repository_keys(snapshot: Snapshot) -> pd.DataFrame:
+    """Every repository of the snapshot (listed, or holding images), sorted by account_id, region,
+    repository: the rows of `repository_storage`. Columns: account_id, region, repository."""
+    t = snapshot.arrow({"repositories": REPO_KEY, "images": REPO_KEY})
+    keys = pa.concat_tables([t["repositories"].select(REPO_KEY), t["images"].select(REPO_KEY)])
+    keys = keys.group_by(REPO_KEY).aggregate([]).to_pandas().astype("string")
+    return keys.sort_values(REPO_KEY).reset_index(drop=True)[REPO_KEY].astype(object)
+
+
 # ---- helpers -----------------------------------------------------------------------------------
 def tag_counts(imgs: pd.DataFrame) -> np.ndarray:
     """Number of tags of each image row (int64)."""
     return np.fromiter(map(len, imgs["tags"]), dtype=np.int64, count=len(imgs))
 
 
-def image_groups(imgs: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-    """(each image row's repository group number, the group keys: account_id, region, repository
-    in order of first appearance)."""
-    if len(imgs) == 0:
-        return np.zeros(0, dtype=np.int64), imgs[REPO_KEY].iloc[:0].reset_index(drop=True)
-    group = imgs.groupby(REPO_KEY, sort=False, dropna=False).ngroup().to_numpy()
-    _, first = np.unique(group, return_index=True)
-    return group, imgs[REPO_KEY].iloc[first].reset_index(drop=True)
 
 
-def repository_positions(
-    repos: pd.DataFrame, imgs: pd.DataFrame, graph: BlobGraph | None = None
-) -> np.ndarray:
-    """For each row of `imgs` (the snapshot's images when `graph` is given), the position of its
-    (account_id, region, repository) in `repos` (-1 if absent); one lookup per repository."""
-    group, keys = (graph.img_group, graph.group_keys) if graph is not None else image_groups(imgs)
-    if len(group) == 0:
-        return np.zeros(0, dtype=np.int64)
-    pos = pd.MultiIndex.from_frame(repos[REPO_KEY]).get_indexer(pd.MultiIndex.from_frame(keys))
-    return pos[group]
 
 
-def _pushed_ns(imgs: pd.DataFrame) -> np.ndarray:
-    """Per image: pushed_at as int64 nanoseconds since the epoch (unknown: the epoch itself)."""
-    return (
-        imgs["pushed_at"]
-        .astype("datetime64[ns, UTC]")
-        .to_numpy("datetime64[ns]", na_value=np.datetime64(0, "ns"))
-        .astype(np.int64)
-    )
 
 
-def _hours_stored(first_ns: np.ndarray, start_ns: int, end_ns: int) -> np.ndarray:
-    """Hours within [start, end) from each first push on (0 if pushed after the end)."""
-    return np.clip(end_ns - np.maximum(first_ns, start_ns), 0, end_ns - start_ns) / 3.6e12
 
 
-def _group_codes(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    if len(df) == 0:
-        return np.zeros(0, dtype=np.int64)
-    return df.groupby(cols, sort=False, dropna=False).ngroup().to_numpy()
 
 
-def _sum_by(df: pd.DataFrame, by: str, n: int, col: str = "size_bytes") -> np.ndarray:
-    """Sum `col` grouped by the integer column `by` into an array of length n (0 where absent)."""
-    return np.bincount(df[by].to_numpy(np.int64), weights=df[col].to_numpy(float), minlength=n)[:n]
 
 
 def _is_child(snapshot: Snapshot, imgs: pd.DataFrame) -> np.ndarray:

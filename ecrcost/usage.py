@@ -25,10 +25,9 @@ from .storage import (
     BlobGraph,
     Scope,
     blob_graph,
-    image_bytes,
-    repository_positions,
+    pull_bytes,
+    repository_keys,
     repository_storage,
-    tag_counts,
 )
 from .traffic import TrafficProfile, as_traffic
 from .units import DAYS_PER_MONTH, GB
@@ -116,7 +115,9 @@ def pull_counts(
     period = Period(snapshot, month)
     days = pull_days(snapshot)
     repos = all_repositories(snapshot) if repositories is None else repositories
-    per_repo = snapshot.pulls.groupby(REPO_KEY, sort=False)["pulls"].sum()
+    pulls = snapshot.arrow({"pulls": [*REPO_KEY, "pulls"]})["pulls"]
+    per_repo = pulls.group_by(REPO_KEY).aggregate([("pulls", "sum")]).to_pandas()
+    per_repo = per_repo.set_index(REPO_KEY)["pulls_sum"].rename("pulls")
     total = repos.join(per_repo, on=REPO_KEY)["pulls"].fillna(0.0)
     return repos.assign(pulls=total.to_numpy(float) / days * period.days)
 
@@ -142,51 +143,28 @@ def bytes_per_pull(
     repos = (all_repositories(snapshot) if repositories is None else repositories).reset_index(
         drop=True
     )
-    imgs = snapshot.images.reset_index(drop=True)
     graph = graph or blob_graph(snapshot)
-    code = repository_positions(repos, imgs, graph)
     end = snapshot.collected_at
-    start = end - pd.Timedelta(days=pull_days(snapshot))
-    in_window = imgs["last_pull_at"].between(start, end).to_numpy(bool)
-    pushed = imgs["pushed_at"].to_numpy(
-        "datetime64[ns]", na_value=np.datetime64(np.iinfo(np.int64).min + 1, "ns")
+    per_repo = pull_bytes(graph, end - pd.Timedelta(days=pull_days(snapshot)), end)
+    pos = pd.MultiIndex.from_frame(per_repo[REPO_KEY].astype(object)).get_indexer(
+        pd.MultiIndex.from_frame(repos[REPO_KEY].astype(object))
     )
-    frame = pd.DataFrame(
-        {"code": code, "pushed": pushed.astype(np.int64), "tagged": tag_counts(imgs) > 0}
-    ).sort_values(["code", "pushed"], kind="stable")
-    newest = frame.drop_duplicates("code", keep="last")
-    tagged = frame[frame["tagged"]].drop_duplicates("code", keep="last")
-    window = np.flatnonzero(in_window)
-    candidates = np.unique(
-        np.concatenate([window, newest.index.to_numpy(), tagged.index.to_numpy()])
-    )
-    nbytes = image_bytes(snapshot, candidates, graph)
-
-    n = len(repos)
-    w = pd.DataFrame({"code": code[window], "b": nbytes.reindex(window).to_numpy(float)})
-    grouped = w.groupby("code")["b"]
-    pulled_n = grouped.size().reindex(range(n)).to_numpy(float)
-    pulled_mean = (grouped.sum(skipna=False) / grouped.size()).reindex(range(n)).to_numpy(float)
-    tagged_b = pd.Series(
-        nbytes.reindex(tagged.index).to_numpy(float), index=tagged["code"]
-    ).reindex(range(n))
-    newest_b = pd.Series(
-        nbytes.reindex(newest.index).to_numpy(float), index=newest["code"]
-    ).reindex(range(n))
-    has_pulled = ~np.isnan(pulled_n)
-    has_tagged = np.isin(np.arange(n), tagged["code"].to_numpy())
-    has_any = np.isin(np.arange(n), newest["code"].to_numpy())
+    got = per_repo.iloc[np.maximum(pos, 0)].reset_index(drop=True)
+    absent = pos < 0
+    pulled_n = np.where(absent, 0, got["pulled_images"].to_numpy())
+    has_pulled = pulled_n > 0
+    has_tagged = ~absent & (got["tagged_images"].to_numpy() > 0)
+    has_any = ~absent & (got["images"].to_numpy() > 0)
     out = repos[REPO_KEY].copy()
     out["bytes_per_pull"] = np.select(
         [has_pulled, has_tagged, has_any],
-        [pulled_mean, tagged_b.to_numpy(float), newest_b.to_numpy(float)],
+        [got["pulled_mean"], got["tagged_bytes"], got["newest_bytes"]],
         np.nan,
     )
-    counts = np.nan_to_num(pulled_n).astype(int).astype(str)
     out["bytes_rule"] = np.select(
         [has_pulled, has_tagged, has_any],
         [
-            np.char.add(np.char.add("pulled in window (", counts), " images)"),
+            np.char.add(np.char.add("pulled in window (", pulled_n.astype(str)), " images)"),
             "newest tagged image",
             "newest image",
         ],
@@ -325,8 +303,8 @@ def replication_from(snapshot: Snapshot, usage: pd.DataFrame, repos: pd.DataFram
 
 
 def all_repositories(snapshot: Snapshot) -> pd.DataFrame:
-    keys = pd.concat([snapshot.repositories[REPO_KEY], snapshot.images[REPO_KEY]]).drop_duplicates()
-    return keys.sort_values(REPO_KEY).reset_index(drop=True).astype(object)
+    """Every repository of the snapshot, sorted (`storage.repository_keys`)."""
+    return repository_keys(snapshot)
 
 
 def usage_tables(

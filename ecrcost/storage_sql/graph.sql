@@ -20,7 +20,7 @@ SELECT digest_id, arg_min(kind, pos) AS kind FROM manifests_in GROUP BY digest_i
 CREATE TEMP TABLE img AS
 SELECT i.row, r.repo, r.registry, i.digest_id, i.n_tags, i.size_bytes::DOUBLE AS naive,
        i.status IN ('ARCHIVED', 'ACTIVATING') AS archived,
-       coalesce(i.pushed_ns, 0) AS pushed,
+       coalesce(i.pushed_ns, 0) AS pushed, i.pushed_ns AS pushed_raw, i.last_pull_ns,
        CASE WHEN k.kind IN ('image', 'index') THEN k.kind ELSE 'unknown' END AS kind
 FROM images_in i
 JOIN repos r ON r.account_id IS NOT DISTINCT FROM i.account_id
