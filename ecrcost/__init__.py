@@ -48,6 +48,9 @@ _EXPORTS: dict[str, str] = {
     # storage model
     "image_storage": "storage",
     "repository_storage": "storage",
+    "sql": "query",
+    "QueryError": "errors",
+    "MergeError": "errors",
     # pricing
     "load_catalog": "pricing.catalog",
     "load_traffic": "traffic",

@@ -34,6 +34,7 @@ from .commands.options import (
     with_examples,
 )
 from .commands.reconcile import reconcile_command
+from .commands.sql import sql_command
 
 
 @click.group(cls=EcrcostGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -689,3 +690,4 @@ def demo_command(out_dir: str, size: str, seed: int, force: bool) -> None:
 cli.add_command(bill_group)
 cli.add_command(reconcile_command)
 cli.add_command(lifecycle_command)
+cli.add_command(sql_command)

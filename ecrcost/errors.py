@@ -11,7 +11,9 @@ is one of these; the CLI turns them into a one-line message and exit code 1, nev
     │   ├── PlanCatalogError       malformed registry plan file
     │   ├── BillError              unusable bill: BILLDIR, CUR file (missing columns), month range
     │   ├── LifecyclePolicyError   a lifecycle policy ECR would reject (same reason as ECR)
-    │   └── TargetError            unknown region, invalid role ARN, bad account list
+    │   ├── TargetError            unknown region, invalid role ARN, bad account list
+    │   ├── QueryError             `ecrcost sql`: bad SQL, not a single SELECT, failing query
+    │   └── MergeError             `ecrcost merge`: overlapping shards or mismatched settings
     ├── AwsError                   an AWS call failed in a way that stops the whole command
     │   └── ReadOnlyViolation      code asked for an AWS operation outside the read allowlist
     └── OutputExistsError          refusing to overwrite an existing output without --force
@@ -56,6 +58,14 @@ class LifecyclePolicyError(InputError):
 
 class TargetError(InputError):
     """An account/region target cannot be used: unknown region, invalid role ARN, ..."""
+
+
+class QueryError(InputError):
+    """A query given to `ecrcost sql` is not valid SQL, not one SELECT, or fails when run."""
+
+
+class MergeError(InputError):
+    """Snapshots given to `ecrcost merge` overlap (an account-region twice) or disagree on settings."""
 
 
 class AwsError(EcrcostError):

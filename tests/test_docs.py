@@ -29,6 +29,7 @@ COMMANDS = [
     "bill import",
     "reconcile",
     "lifecycle",
+    "sql",
 ]
 
 
