@@ -35,6 +35,7 @@ def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     columns = {
         n: v2_columns(n) + (list(PARTITION_KEYS) if n in PARTITIONED else []) for n in SCHEMA
     }
+    columns["digests"] = v2_columns("digests")
     arrow = snapshot.arrow(columns)
     con.register("_digests", arrow["digests"])
     for name in SCHEMA:

@@ -146,8 +146,8 @@ class Snapshot:
 
     def arrow(self, columns: dict[str, list[str]]) -> dict[str, pa.Table]:
         """Tables in their format-v2 columns (digests as int32 ids into a ``digests`` table; the
-        partitioned tables with account_id and region), only the columns asked for per table
-        (``{"images": ["digest_id", ...], ...}``; "digests" is always included).
+        partitioned tables with account_id and region), only the tables and columns asked for
+        (``{"images": ["digest_id", ...], "digests": ["id", "digest"]}``).
 
         Straight from the files while the snapshot is backed by a v2 directory (`files`; a table
         that was read stays backed: change a loaded snapshot by assigning a table, not in place);
@@ -155,10 +155,9 @@ class Snapshot:
         """
         files = self.files()
         if files is not None:
-            out = {n: files.arrow(n, c) for n, c in columns.items() if n != "digests"}
-            out["digests"] = files.arrow("digests")
-            return out
-        return encode({n: self._get(n) for n in columns if n in SCHEMA}, columns)
+            return {n: files.arrow(n, c) for n, c in columns.items()}
+        out = encode({n: self._get(n) for n in columns if n in SCHEMA}, columns)
+        return {n: out[n] for n in columns}
 
     def files(self) -> V2Files | None:
         """The v2 directory whose files hold the snapshot's tables as they are (None in memory,

@@ -4,8 +4,9 @@ Format v2 (what `Snapshot.write` writes)::
 
     meta.json
     digests.parquet                                  id (int32), digest: every digest, once
-    manifests.parquet                                digest_id, media_type, kind, error
+    manifests.parquet                                digest_id, media_type, kind, error (one row per digest)
     blobs.parquet                                    manifest_id, blob_id, size_bytes, kind, media_type
+                                                     (one row per distinct manifest, blob pair)
     children.parquet                                 index_id, child_id, platform, media_type, size_bytes
     repositories/account_id=A/region=R/part-0.parquet
     images/account_id=A/region=R/part-0.parquet      digest_id, subject_id (ids), tags, ...
@@ -75,6 +76,8 @@ def encode(
     for name, df in tables.items():
         wanted = (columns or {}).get(name)
         cols = {}
+        if wanted is not None and POSITION in wanted and name in PARTITIONED:
+            cols[POSITION] = pa.array(np.arange(len(df), dtype=np.int64))
         for col in SCHEMA[name]:
             v2 = DIGEST_IDS.get(name, {}).get(col, col)
             if wanted is not None and v2 not in wanted:
@@ -84,8 +87,23 @@ def encode(
                 cols[v2] = pa.array(c.astype(np.int32), pa.int32(), mask=c < 0)
             else:
                 cols[v2] = _arrow(df[col], SCHEMA[name][col])
-        out[name] = pa.table(cols) if cols else pa.table({"_": pa.nulls(len(df))}).drop(["_"])
+        table = pa.table(cols) if cols else pa.table({"_": pa.nulls(len(df))}).drop(["_"])
+        out[name] = _dedupe(name, table, ids)
     return out
+
+
+def _dedupe(name: str, table: pa.Table, ids: dict[tuple[str, str], np.ndarray]) -> pa.Table:
+    """Format v2 keeps one manifests row per digest and one blobs row per (manifest, blob) pair
+    (the first): a repeated layer adds nothing to storage, and readers need not deduplicate."""
+    if name == "manifests":
+        keys = pd.Series(ids[("manifests", "digest")])
+    elif name == "blobs":
+        m, b = ids[("blobs", "manifest_digest")], ids[("blobs", "blob_digest")]
+        keys = pd.Series(m.astype(np.int64) * (int(b.max()) + 1 if len(b) else 1) + b)
+    else:
+        return table
+    dup = keys.duplicated().to_numpy()
+    return table.filter(pa.array(~dup)) if dup.any() else table
 
 
 def _arrow(s: pd.Series, dtype: str) -> pa.Array:
@@ -188,7 +206,10 @@ class V2Files:
         return str(self.path / f"{name}.parquet")
 
     def arrow(self, name: str, columns: Iterable[str] | None = None) -> pa.Table:
-        """Table `name` in its v2 columns (partition keys included as strings), or only `columns`."""
+        """Table `name` in its v2 columns (partition keys included as strings), or only `columns`.
+
+        Rows come in the table's order, unless `columns` asks for ``position`` (partitioned
+        tables): then they come in file order and ``position`` says where each belongs."""
         stored = v2_columns(name)
         wanted = (
             list(columns)
@@ -196,7 +217,8 @@ class V2Files:
             else stored + (list(PARTITION_KEYS) if name in PARTITIONED else [])
         )
         read = [c for c in wanted if c not in PARTITION_KEYS]
-        if name in PARTITIONED:
+        keep_order = name in PARTITIONED and POSITION not in wanted
+        if keep_order:
             read.append(POSITION)
         pieces = []
         for f, account, region in self.files[name]:
@@ -211,7 +233,7 @@ class V2Files:
         if not pieces:
             return _empty_v2(name, wanted)
         table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
-        if name in PARTITIONED:
+        if keep_order:
             pos = table.column(POSITION).to_numpy()
             if len(pos) > 1 and not (pos[1:] > pos[:-1]).all():
                 table = table.take(pa.array(np.argsort(pos, kind="stable")))

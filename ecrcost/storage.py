@@ -38,6 +38,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .schema import PARTITIONED
 from .snapshot import Snapshot
 
 Scope = Literal["repository", "registry"]
@@ -56,8 +57,9 @@ MODEL_COLUMNS: dict[str, list[str]] = {
         "size_bytes",
         "pushed_at",
         "last_pull_at",
+        "position",  # the image's row in snapshot.images
     ],
-    "manifests": ["digest_id", "kind"],
+    "manifests": ["digest_id", "kind"],  # format v2: one row per digest
     "blobs": ["manifest_id", "blob_id", "size_bytes"],
     "children": ["index_id", "child_id"],
     "repositories": ["account_id", "region", "repository", "images_complete"],
@@ -75,9 +77,12 @@ def sql_text(name: str) -> str:
     return resources.files("ecrcost").joinpath("storage_sql", f"{name}.sql").read_text()
 
 
-def run_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Run every statement of ``ecrcost/storage_sql/NAME.sql`` on `con`."""
+def run_script(con: duckdb.DuckDBPyConnection, name: str, **tables: str) -> None:
+    """Run every statement of ``ecrcost/storage_sql/NAME.sql`` on `con` (``{table}`` placeholders
+    replaced by `tables`)."""
     code = "\n".join(line.split("--", 1)[0] for line in sql_text(name).splitlines())
+    if tables:
+        code = code.format(**tables)
     for stmt in code.split(";"):
         if stmt.strip():
             con.execute(stmt)
@@ -113,53 +118,40 @@ class BlobGraph:
         return self._edges
 
 
-def _model_inputs(snapshot: Snapshot) -> dict[str, pa.Table]:
-    t = snapshot.arrow(MODEL_COLUMNS)
-    images = t["images"]
-    n = images.num_rows
-    def ns(col: str) -> pa.ChunkedArray:
-        return images.column(col).cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64())
+def _sources(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, pa.Table]]:
+    """What inputs.sql reads: read_parquet over the files of a v2 snapshot, else Arrow tables
+    encoded from the DataFrames (returned to be registered under those names)."""
+    files = snapshot.files()
+    if files is not None:
+        hive = "hive_partitioning = true, hive_types = {'account_id': VARCHAR, 'region': VARCHAR}"
+        return {
+            n: f"read_parquet('{_quote(files.globs(n))}'"
+            + (f", {hive})" if n in PARTITIONED else ", hive_partitioning = false)")
+            for n in MODEL_COLUMNS
+        }, {}
+    tables = snapshot.arrow(MODEL_COLUMNS)
+    return {n: f"_{n}" for n in MODEL_COLUMNS}, {f"_{n}": t for n, t in tables.items()}
 
-    t["images_in"] = pa.table(
-        {
-            "row": pa.array(np.arange(n, dtype=np.int64)),
-            "account_id": images.column("account_id"),
-            "region": images.column("region"),
-            "repository": images.column("repository"),
-            "digest_id": images.column("digest_id"),
-            "n_tags": pc.fill_null(pc.list_value_length(images.column("tags")), 0),
-            "status": images.column("status"),
-            "size_bytes": images.column("size_bytes"),
-            "pushed_ns": ns("pushed_at"),
-            "last_pull_ns": ns("last_pull_at"),
-        }
-    )
-    m = t["manifests"]
-    t["manifests_in"] = m.append_column("pos", pa.array(np.arange(m.num_rows, dtype=np.int64)))
-    return t
+
+def _quote(s: str) -> str:
+    return s.replace("'", "''")
 
 
 def blob_graph(snapshot: Snapshot) -> BlobGraph:
     """Load what the model needs into DuckDB once and derive every image's kind and bytes."""
-    t = _model_inputs(snapshot)
     con = duckdb.connect(config={"threads": _threads()})
-    for name, table in (
-        ("images_in", t["images_in"]),
-        ("manifests_in", t["manifests_in"]),
-        ("blobs_in", t["blobs"]),
-        ("children_in", t["children"]),
-        ("repositories_in", t["repositories"]),
-    ):
+    sources, tables = _sources(snapshot)
+    for name, table in tables.items():
         con.register(name, table)
+    run_script(con, "inputs", **sources)
     run_script(con, "graph")
     img = con.sql("SELECT repo, kind FROM img ORDER BY row").fetchnumpy()
     nbytes = con.sql("SELECT bytes FROM image_bytes ORDER BY row").fetchnumpy()["bytes"]
     keys = con.sql("SELECT account_id, region, repository FROM repos ORDER BY repo").df()
-    kind = np.asarray(img["kind"], dtype=object)
     return BlobGraph(
         con=con,
-        n_images=t["images_in"].num_rows,
-        img_kind=kind,
+        n_images=len(img["repo"]),
+        img_kind=np.asarray(img["kind"], dtype=object),
         image_bytes=np.asarray(_float(nbytes), dtype=float),
         img_group=np.asarray(img["repo"], dtype=np.int64),
         group_keys=keys.astype({k: "string" for k in REPO_KEY}),
@@ -350,18 +342,6 @@ def repository_keys(snapshot: Snapshot) -> pd.DataFrame:
 def tag_counts(imgs: pd.DataFrame) -> np.ndarray:
     """Number of tags of each image row (int64)."""
     return np.fromiter(map(len, imgs["tags"]), dtype=np.int64, count=len(imgs))
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def _is_child(snapshot: Snapshot, imgs: pd.DataFrame) -> np.ndarray:

@@ -68,7 +68,7 @@ def test_layers_shared_across_repositories(snap, con):
     )
     repos = e.drop_duplicates(["repo", "blob"]).groupby("blob").size()
     assert len(got) == 10 and (got["repositories"] > 1).all()
-    digests = snap.arrow({"blobs": ["blob_id"]})["digests"].column("digest").to_pylist()
+    digests = snap.arrow({"digests": ["digest"]})["digests"].column("digest").to_pylist()
     by_digest = {digests[b]: n for b, n in repos.items()}
     for d, n in zip(got["blob_digest"], got["repositories"], strict=True):
         assert by_digest[d] == n

@@ -1,9 +1,6 @@
--- The blob graph, built once per snapshot (ecrcost.storage.blob_graph).
--- Inputs (format-v2 columns; digests are int32 ids): images_in(row, account_id, region,
--- repository, digest_id, n_tags, status, size_bytes, pushed_ns, last_pull_ns),
--- manifests_in(pos, digest_id, kind), blobs_in(manifest_id, blob_id, size_bytes),
--- children_in(index_id, child_id), repositories_in(account_id, region, repository, images_complete).
--- Sizes are bytes; times are int64 nanoseconds since the epoch (UTC).
+-- The blob graph, built once per snapshot (ecrcost.storage.blob_graph), over the views of
+-- inputs.sql (format-v2 columns: digests are int32 ids; a manifests row per digest and a blobs
+-- row per distinct manifest, blob pair). Sizes are bytes; times int64 ns since the epoch (UTC).
 
 -- every repository (listed, or holding images), sorted: its position is its id
 CREATE TEMP TABLE repos AS
@@ -12,10 +9,6 @@ SELECT (row_number() OVER (ORDER BY account_id, region, repository)) - 1 AS repo
        dense_rank() OVER (ORDER BY account_id, region) - 1 AS registry
 FROM (SELECT account_id, region, repository FROM repositories_in
       UNION SELECT account_id, region, repository FROM images_in);
-
--- a manifest's kind: its first row's ("image" | "index"; anything else is "unknown")
-CREATE TEMP TABLE kinds AS
-SELECT digest_id, arg_min(kind, pos) AS kind FROM manifests_in GROUP BY digest_id;
 
 CREATE TEMP TABLE img AS
 SELECT i.row, r.repo, r.registry, i.digest_id, i.n_tags, i.size_bytes::DOUBLE AS naive,
@@ -26,12 +19,11 @@ FROM images_in i
 JOIN repos r ON r.account_id IS NOT DISTINCT FROM i.account_id
             AND r.region IS NOT DISTINCT FROM i.region
             AND r.repository IS NOT DISTINCT FROM i.repository
-LEFT JOIN kinds k ON k.digest_id = i.digest_id;
+LEFT JOIN manifests_in k ON k.digest_id = i.digest_id;  -- "image" | "index"; else unknown
 
--- each manifest's bytes: the sum of its distinct blobs
+-- each manifest's bytes: the sum of its (distinct) blobs
 CREATE TEMP TABLE manifest_bytes AS
-SELECT manifest_id, sum(size_bytes)::DOUBLE AS bytes
-FROM (SELECT DISTINCT manifest_id, blob_id, size_bytes FROM blobs_in) GROUP BY manifest_id;
+SELECT manifest_id, sum(size_bytes)::DOUBLE AS bytes FROM blobs_in GROUP BY manifest_id;
 
 -- what one pull of each image transfers at most: its manifest's bytes; an index its largest
 -- child's; an image whose manifest is unknown its imageSizeInBytes
