@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "image_storage": "storage",
     "repository_storage": "storage",
     "sql": "query",
+    "merge_snapshots": "merge",
     "QueryError": "errors",
     "MergeError": "errors",
     # pricing

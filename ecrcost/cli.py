@@ -18,6 +18,7 @@ import click
 from . import __version__, text
 from .commands.bill import bill_group
 from .commands.lifecycle import lifecycle_command
+from .commands.merge import merge_command
 from .commands.options import (
     EXIT_PARTIAL,
     EcrcostGroup,
@@ -140,6 +141,13 @@ def main() -> None:
     help="Exit 0 when no repository is found at all (else: a warning naming each empty "
     "account-region, and exit 3).",
 )
+@click.option(
+    "--shard",
+    default=None,
+    metavar="K/N",
+    help="Collect only shard K of N of the account-regions (a stable hash); combine the N "
+    "snapshots with `ecrcost merge`.",
+)
 @with_examples(
     "ecrcost collect --region us-east-1 --out snap",
     "ecrcost collect --all-regions --org-role OrganizationAccountAccessRole --out snap-2026-11",
@@ -163,6 +171,7 @@ def collect_command(
     force: bool,
     quiet: bool,
     allow_empty: bool,
+    shard: str | None,
 ) -> None:
     """Collect every repository, image, manifest and daily pull count of the chosen accounts and
     regions (read-only) into the snapshot directory --out.
@@ -177,10 +186,12 @@ def collect_command(
     from .collectors import collect
     from .errors import InputError, OutputExistsError
     from .files import check_writable
+    from .targets import parse_shard
 
     if Path(out).exists() and not force:
         raise OutputExistsError(f"--out {out} already exists; pass --force to replace it")
     check_writable(out)  # before collecting, not after
+    shard_kn = parse_shard(shard) if shard else None
     with _collect_progress(quiet) as progress:
         snap = collect(
             regions=regions or None,
@@ -196,6 +207,7 @@ def collect_command(
             use_cache=not no_cache,
             progress=progress,
             in_use=in_use,
+            shard=shard_kn,
         )
     try:
         snap.write(out, force=force)
@@ -691,3 +703,4 @@ cli.add_command(bill_group)
 cli.add_command(reconcile_command)
 cli.add_command(lifecycle_command)
 cli.add_command(sql_command)
+cli.add_command(merge_command)

@@ -14,6 +14,7 @@ default: the configured region. Unknown regions and malformed role ARNs raise `T
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import Aws, describe_error, pages
-from .errors import AwsError, TargetError
+from .errors import AwsError, InputError, TargetError
 
 ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 ROLE_NAME = re.compile(r"^[\w+=,.@/-]{1,512}$")
@@ -162,3 +163,30 @@ def _own_account(aws: Aws, region: str) -> str:
             raise AwsError(
                 f"cannot tell which account the credentials belong to: {describe_error(sts_error)}"
             ) from None
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"K/N"`` -> (K, N) with 1 <= K <= N; `InputError` otherwise."""
+    try:
+        k, n = (int(p) for p in text.split("/"))
+    except ValueError:
+        raise InputError(f"--shard {text!r}: expected K/N, e.g. 1/4") from None
+    if not 1 <= k <= n:
+        raise InputError(f"--shard {text!r}: K must be between 1 and N")
+    return k, n
+
+
+def shard_of(account_id: str, region: str, n: int) -> int:
+    """The shard (1..n) an account-region belongs to: a hash of "account_id/region", the same on
+    every machine and run (not Python's salted hash()), so N jobs each given K/N split the
+    targets without overlap or gap, however the target list is ordered."""
+    h = hashlib.sha256(f"{account_id}/{region}".encode()).digest()
+    return int.from_bytes(h[:8], "big") % n + 1
+
+
+def select_shard(targets: Sequence[Target], shard: tuple[int, int] | None) -> list[Target]:
+    """The targets of shard K of N (all of them when `shard` is None)."""
+    if shard is None:
+        return list(targets)
+    k, n = shard
+    return [t for t in targets if shard_of(t.account_id, t.region, n) == k]

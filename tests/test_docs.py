@@ -30,6 +30,7 @@ COMMANDS = [
     "reconcile",
     "lifecycle",
     "sql",
+    "merge",
 ]
 
 

@@ -29,7 +29,7 @@ from botocore.exceptions import NoCredentialsError
 from ..aws import Aws, describe_error, error_code
 from ..errors import AwsError, InputError, ReadOnlyViolation
 from ..snapshot import Snapshot, new_meta
-from ..targets import Target, resolve_targets
+from ..targets import Target, resolve_targets, select_shard
 from . import ecr, inuse, metrics, registry
 from .cache import ManifestCache, default_cache_dir
 from .manifests import parse_manifest
@@ -70,6 +70,7 @@ def collect(
     session: Any = None,
     aws: Aws | None = None,
     in_use: bool = False,
+    shard: tuple[int, int] | None = None,
 ) -> Snapshot:
     """Collect the ECR inventory of every target (see `ecrcost.targets`) into a `Snapshot`.
 
@@ -85,6 +86,8 @@ def collect(
 
     meta.json gets the targets (status / error / errors / notes), the registries' settings, the
     options as `settings` and `api_calls` (calls made, by "service:Operation").
+    `shard=(K, N)` collects only the account-regions of shard K of N (`targets.shard_of`: a
+    stable hash), so N jobs split an organization; `ecrcost merge` puts the shards together.
     Raises `TargetError` (bad region / role ARN), `AwsError` (no credentials), `InputError`.
     """
     if workers < 1:
@@ -94,9 +97,10 @@ def collect(
     started = datetime.now(UTC)
     if aws is None:
         aws = Aws(profile=profile, session=session, endpoint_url=endpoint_url, workers=workers)
-    targets = resolve_targets(
+    every_target = resolve_targets(
         regions=regions, all_regions=all_regions, role_arns=role_arns, org_role=org_role, aws=aws
     )
+    targets = select_shard(every_target, shard)
     aws.check_credentials()
     cache_path = (cache_dir or default_cache_dir()) if (use_cache and manifests) else None
     try:
@@ -116,7 +120,7 @@ def collect(
         targets=[run.targets[(t.account_id, t.region)] for t in targets],
         registries=[run.registries[k] for k in sorted(run.registries)],
         settings={
-            "regions": sorted({t.region for t in targets}),
+            "regions": sorted({t.region for t in every_target}),
             "all_regions": all_regions,
             "profile": profile,
             "role_arns": list(role_arns),
@@ -126,6 +130,7 @@ def collect(
             "manifests": manifests,
             "cache": str(cache_path) if cache_path else None,
             "in_use": in_use,
+            "shard": f"{shard[0]}/{shard[1]}" if shard else None,
         },
         api_calls=aws.operations(),
     )

@@ -5,7 +5,7 @@ WITH e AS (
            CASE WHEN $registry THEN i.registry ELSE i.repo END AS grp
     FROM image_blobs ib JOIN img i ON i.row = ib.image
 ), refs AS (
-    SELECT grp, blob, count(*) AS n FROM e GROUP BY ALL
+    SELECT grp, blob, count(*) AS n FROM e GROUP BY grp, blob
 )
 SELECT e.image, sum(e.size_bytes)::DOUBLE AS exclusive_bytes
 FROM e JOIN refs r ON r.grp = e.grp AND r.blob = e.blob

@@ -3,7 +3,7 @@
 -- (a blob referenced by k repositories of an account+region: size/k to each; exclusive only if
 -- k = 1). $start / $end: the period, int64 ns. Unknown (NULL) stand-ins make the sum NULL.
 WITH refs AS (
-    SELECT registry, blob_id, count(*) AS k FROM repo_blobs WHERE $registry GROUP BY ALL
+    SELECT registry, blob_id, count(*) AS k FROM repo_blobs WHERE $registry GROUP BY registry, blob_id
 ), scoped AS (
     SELECT b.repo, b.archived, b.pushed,
            b.size / coalesce(r.k, 1) AS share,
