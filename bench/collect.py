@@ -60,6 +60,10 @@ def main() -> None:
     ap.add_argument(
         "--server", action="store_true", help="go over HTTP to a ThreadedMotoServer on 127.0.0.1"
     )
+    ap.add_argument(
+        "--profile", metavar="FILE", help="cProfile the cold workers=N run into FILE (pstats)"
+    )
+    ap.add_argument("--skip-serial", action="store_true", help="skip the workers=1 run")
     args = ap.parse_args()
 
     for k, v in {
@@ -141,8 +145,16 @@ def main() -> None:
             (f"workers={args.workers}, cold cache", args.workers, cache),
             (f"workers={args.workers}, warm cache", args.workers, cache),
         ]
+        if args.skip_serial:
+            runs = runs[1:]
         for label, workers, cache_dir in runs:
-            t = time.perf_counter()
+            prof = None
+            if args.profile and "cold" in label and workers > 1:
+                import cProfile
+
+                prof = cProfile.Profile()
+                prof.enable()
+            t, c = time.perf_counter(), time.process_time()
             snap = ecrcost.collect(
                 regions=[region],
                 workers=workers,
@@ -150,13 +162,20 @@ def main() -> None:
                 session=session(),
                 endpoint_url=endpoint,
             )
-            wall = time.perf_counter() - t
+            wall, cpu = time.perf_counter() - t, time.process_time() - c
+            if prof is not None:
+                prof.disable()
+                prof.dump_stats(args.profile)
             calls = snap.meta["api_calls"]
+            n_calls = sum(calls.values())
+            ideal = n_calls * args.latency_ms / 1000 / workers
             mins = dict(minimum, **({"ecr:BatchGetImage": 0} if "warm" in label else {}))
             print(
-                f"\n{label}: {wall:.2f} s wall, {sum(calls.values())} API calls "
-                f"(minimum {sum(mins.values())}); {len(snap.images)} images, {len(snap.manifests)} manifests, "
-                f"{len(snap.blobs)} blob edges; targets {[t['status'] for t in snap.meta['targets']]}"
+                f"\n{label}: {wall:.2f} s wall, {cpu:.2f} s CPU ({1000 * cpu / n_calls:.1f} ms per "
+                f"call), {n_calls} API calls (minimum {sum(mins.values())}); calls x latency / "
+                f"workers = {ideal:.2f} s, wall / that = {wall / ideal:.2f}x; {len(snap.images)} "
+                f"images, {len(snap.manifests)} manifests, {len(snap.blobs)} blob edges; targets "
+                f"{[t['status'] for t in snap.meta['targets']]}"
             )
             for op in sorted(set(calls) | set(mins)):
                 print(f"  {op:38s} {calls.get(op, 0):6d}   min {mins.get(op, 0):6d}")

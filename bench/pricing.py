@@ -1,30 +1,40 @@
-"""Benchmark: `ecrcost costs --by repository` at scale, against a per-image Python loop.
+"""Benchmark: `ecrcost costs --by repository` at scale, against a plain DuckDB reference query.
 
-    python bench/pricing.py                      # 1,000,000 images / ~5,000,000 edges / 2,000 repos
-    python bench/pricing.py --images 100000 --repositories 200     # a quicker run
+    python bench/pricing.py                                  # 300k and 1M images
+    python bench/pricing.py --sizes 1000000 --scale 10       # 1M, and 10M (1M replicated x10)
+    python bench/pricing.py --sizes 100000 --cases costs-repository,reference --loop
 
-A synthetic snapshot (`ecrcost.synthetic.synthetic_snapshot`) is written once to a temporary
-directory; every case then runs in a fresh Python process that loads it, so each peak-memory figure
-(ru_maxrss, the process high-water mark) belongs to that case alone. Cases:
+Synthetic snapshots (`ecrcost.synthetic.synthetic_snapshot`: ~5 manifest->blob edges per image,
+2,000 repositories per million images) are written once (format v2) to a temporary directory.
+``--scale K`` also builds a K-times larger snapshot from the largest one by replicating its
+files under K-1 new account ids with every digest id offset (new content, so 10M images carry
+~50M distinct edges); it is written table by table, never held in memory whole.
 
-- ``costs-repository`` / ``costs-registry``: `ecrcost.costs(snap, by="repository", scope=...)`
-  (storage, egress GB, replication; the bundled catalog), the vectorised implementation;
-- ``loop-repository`` / ``loop-registry``: the baseline -- a straightforward loop over images in
-  Python (dicts and sets: each image's blobs, per-repository distinct blobs, size/k shares under
-  registry scope, x the storage price; pulls x newest tagged image bytes), i.e. what one would
-  write without pandas. Its total storage USD is checked against the vectorised figure.
+Every case runs in a fresh Python process, so each peak-memory figure (ru_maxrss, the process
+high-water mark) belongs to that case alone. Cases:
 
-Reported per case: wall and CPU time of the computation (load excluded and shown separately; on a
-shared machine CPU time is the steadier figure), peak RSS of the process and the RSS added by the
-computation. Not a test: run by hand; the numbers go in
-the closing note.
+- ``costs-repository`` / ``costs-registry``: `load_snapshot` + `ecrcost.costs(snap, by="repository",
+  scope=...)` (storage, egress GB, replication; the bundled catalog) -- the engine;
+- ``reference``: one plain DuckDB query over the same Parquet files computing unique bytes per
+  repository (images -> manifests / index children -> distinct blobs -> sum), i.e. the floor for
+  this work on this machine; the engine's unique bytes are checked against it;
+- ``loop-repository`` (with ``--loop``): the old baseline, a per-image Python loop over dicts
+  and sets (needs the tables in memory: slow and large; use small sizes).
+
+Reported per case: wall and CPU seconds of the computation, load seconds (module imports, the
+same for every case, are excluded and shown once), peak RSS; then the
+engine / reference ratio from the same run and the growth exponent of the pricing wall time
+between the smallest and the largest size (log t2/t1 / log n2/n1). Not a test: run by hand; the
+numbers go in the closing note.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,24 +43,35 @@ from collections import defaultdict
 from pathlib import Path
 
 GB = 2**30
-
-
-def rss_mb() -> float:
-    """Current resident set size (MB) from /proc (Linux)."""
-    with open("/proc/self/statm") as f:
-        pages = int(f.read().split()[1])
-    return pages * resource.getpagesize() / 2**20
+REFERENCE_SQL = """
+WITH img AS (
+    SELECT account_id, region, repository, digest_id FROM read_parquet('{d}/images/*/*/*.parquet',
+        hive_partitioning = true, hive_types = {{'account_id': VARCHAR, 'region': VARCHAR}})
+), reach AS (
+    SELECT account_id, region, repository, digest_id AS m FROM img
+    UNION ALL
+    SELECT i.account_id, i.region, i.repository, c.child_id
+    FROM img i JOIN read_parquet('{d}/children.parquet') c ON c.index_id = i.digest_id
+), pairs AS (
+    SELECT DISTINCT r.account_id, r.region, r.repository, b.blob_id, b.size_bytes
+    FROM reach r JOIN read_parquet('{d}/blobs.parquet') b ON b.manifest_id = r.m
+)
+SELECT account_id, region, repository, sum(size_bytes)::DOUBLE AS unique_bytes
+FROM pairs GROUP BY account_id, region, repository
+"""
 
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
-def loop_costs(snap, scope: str) -> dict[tuple[str, str, str], dict[str, float]]:
-    """The baseline: per-image Python loops over plain dicts and sets."""
-    from ecrcost.pricing.catalog import load_catalog
+def cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
-    catalog = load_catalog()
+
+def loop_costs(snap) -> dict[tuple[str, str, str], float]:
+    """The old baseline: per-image Python loops over plain dicts and sets (unique bytes only)."""
     blobs_of: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for m, b, s in zip(
         snap.blobs["manifest_digest"],
@@ -63,105 +84,116 @@ def loop_costs(snap, scope: str) -> dict[tuple[str, str, str], dict[str, float]]
     for i, c in zip(snap.children["index_digest"], snap.children["child_digest"], strict=True):
         children_of[i].append(c)
     repo_blobs: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
-    newest: dict[tuple[str, str, str], tuple[object, float]] = {}
     imgs = snap.images
-    for acc, reg, repo, digest, tags, pushed in zip(
-        imgs["account_id"],
-        imgs["region"],
-        imgs["repository"],
-        imgs["digest"],
-        imgs["tags"],
-        imgs["pushed_at"],
-        strict=True,
+    for acc, reg, repo, digest in zip(
+        imgs["account_id"], imgs["region"], imgs["repository"], imgs["digest"], strict=True
     ):
-        key = (acc, reg, repo)
-        manifests = children_of.get(digest) or [digest]
-        own = repo_blobs[key]
-        image_bytes = []
-        for m in manifests:
-            total = 0
+        own = repo_blobs[(acc, reg, repo)]
+        for m in children_of.get(digest) or [digest]:
             for b, s in blobs_of.get(m, ()):
                 own[b] = s
-                total += s
-            image_bytes.append(total)
-        if len(tags) and (key not in newest or pushed > newest[key][0]):
-            newest[key] = (pushed, max(image_bytes))
-    refs: dict[tuple[str, str, str], int] = defaultdict(int)
-    if scope == "registry":
-        for (acc, reg, _), blobs in repo_blobs.items():
-            for b in blobs:
-                refs[(acc, reg, b)] += 1
-    pulls: dict[tuple[str, str, str], float] = defaultdict(float)
-    for acc, reg, repo, n in zip(
-        snap.pulls["account_id"],
-        snap.pulls["region"],
-        snap.pulls["repository"],
-        snap.pulls["pulls"],
-        strict=True,
-    ):
-        pulls[(acc, reg, repo)] += n
-    days = snap.meta["pull_days"]
-    out = {}
-    for key, blobs in repo_blobs.items():
-        acc, reg, _ = key
-        if scope == "registry":
-            unique = sum(s / refs[(acc, reg, b)] for b, s in blobs.items())
-        else:
-            unique = float(sum(blobs.values()))
-        price = catalog.price("storage", reg, "STANDARD", service="AmazonECR").rate
-        monthly_pulls = pulls.get(key, 0.0) / days * 30.4375
-        out[key] = {
-            "unique_bytes": unique,
-            "storage_usd": unique / GB * price,
-            "egress_gb": monthly_pulls * newest.get(key, (None, 0.0))[1] / GB,
-        }
-    return out
+    return {k: float(sum(v.values())) for k, v in repo_blobs.items()}
 
 
 def run_case(snapshot_dir: str, case: str) -> dict[str, float | str]:
-    from ecrcost.snapshot import load_snapshot
-
     t0 = time.perf_counter()
-    snap = load_snapshot(snapshot_dir)
-    load_s = time.perf_counter() - t0
-    base_rss = rss_mb()
-    kind, scope = case.split("-")
-    r0 = resource.getrusage(resource.RUSAGE_SELF)
-    t0 = time.perf_counter()
-    if kind == "costs":
-        import ecrcost
+    import duckdb
+    import pandas  # noqa: F401 -- the reference returns a DataFrame too
 
-        df = ecrcost.costs(snap, by="repository", scope=scope)
-        rows, storage_usd = len(df), float(df["storage_usd"].sum())
-        unique = float(df["unique_bytes"].sum())
+    import ecrcost.pricing.summary  # noqa: F401 -- imports are not part of any case's time
+    import ecrcost.snapshot
+
+    import_s = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), cpu_s()
+    if case == "reference":
+        con = duckdb.connect()
+        load_s = 0.0
+        df = con.sql(REFERENCE_SQL.format(d=snapshot_dir)).df()
+        rows, unique, storage_usd = len(df), float(df["unique_bytes"].sum()), float("nan")
     else:
-        res = loop_costs(snap, scope)
-        rows, storage_usd = len(res), sum(r["storage_usd"] for r in res.values())
-        unique = sum(r["unique_bytes"] for r in res.values())
-    seconds = time.perf_counter() - t0
-    r1 = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+        snap = ecrcost.snapshot.load_snapshot(snapshot_dir)
+        load_s = time.perf_counter() - t0
+        kind, scope = case.split("-")
+        if kind == "costs":
+            df = ecrcost.pricing.summary.costs(snap, by="repository", scope=scope)
+            rows, storage_usd = len(df), float(df["storage_usd"].sum())
+            unique = float(df.loc[df["images"] > 0, "unique_bytes"].sum())
+        else:
+            res = loop_costs(snap)
+            rows, unique, storage_usd = len(res), sum(res.values()), float("nan")
+    total = time.perf_counter() - t0
     return {
         "case": case,
-        "seconds": round(seconds, 2),
-        "cpu_seconds": round(cpu, 2),
+        "import_seconds": round(import_s, 2),
+        "seconds": round(total - load_s, 2),
         "load_seconds": round(load_s, 2),
+        "total_seconds": round(total, 2),
+        "cpu_seconds": round(cpu_s() - c0, 2),
         "peak_rss_mb": round(peak_mb()),
-        "added_rss_mb": round(peak_mb() - base_rss),
         "rows": rows,
         "storage_usd": round(storage_usd, 2),
         "unique_bytes": unique,
     }
 
 
+def replicate(src: Path, dst: Path, copies: int) -> None:
+    """A snapshot `copies` times larger: src's files again under new account ids, every digest
+    id offset per copy (distinct content). Streams table by table (bounded memory)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    dst.mkdir()
+    n_digests = pq.read_metadata(src / "digests.parquet").num_rows
+    id_cols = {"digest_id", "subject_id", "manifest_id", "blob_id", "index_id", "child_id", "id"}
+
+    def shifted(t: pa.Table, c: int, n_rows: int) -> pa.Table:
+        for i, name in enumerate(t.column_names):
+            col = t.column(name)
+            if name in id_cols and c:
+                t = t.set_column(i, name, pc.add(col, pa.scalar(c * n_digests, col.type)))
+            elif name == "position" and c:
+                t = t.set_column(i, name, pc.add(col, pa.scalar(c * n_rows, col.type)))
+            elif name == "digest" and c:
+                t = t.set_column(i, name, pc.binary_join_element_wise(col, f"~{c}", ""))
+        return t
+
+    for name in ("digests", "manifests", "blobs", "children"):
+        f = pq.ParquetFile(src / f"{name}.parquet")
+        with pq.ParquetWriter(dst / f"{name}.parquet", f.schema_arrow) as w:
+            for c in range(copies):
+                for rg in range(f.num_row_groups):
+                    w.write_table(shifted(f.read_row_group(rg), c, 0))
+    meta = json.loads((src / "meta.json").read_text())
+    accounts = lambda a, c: a if c == 0 else f"9{c:02d}{a[3:]}"  # noqa: E731
+    for name in ("repositories", "images", "pulls"):
+        files = sorted((src / name).glob("account_id=*/region=*/*.parquet"))
+        n_rows = sum(pq.read_metadata(f).num_rows for f in files)
+        for c in range(copies):
+            for f in files:
+                account = f.parent.parent.name.split("=", 1)[1]
+                out = dst / name / f"account_id={accounts(account, c)}" / f.parent.name
+                out.mkdir(parents=True, exist_ok=True)
+                pq.write_table(shifted(pq.read_table(f), c, n_rows), out / f.name)
+    for key in ("targets", "registries"):
+        meta[key] = [
+            dict(t, account_id=accounts(t["account_id"], c))
+            for c in range(copies)
+            for t in meta[key]
+        ]
+    (dst / "meta.json").write_text(json.dumps(meta))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--images", type=int, default=1_000_000)
-    ap.add_argument("--repositories", type=int, default=2_000)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sizes", default="300000,1000000", help="images per synthetic snapshot")
     ap.add_argument(
-        "--cases", default="costs-repository,costs-registry,loop-repository,loop-registry"
+        "--scale", type=int, default=0, help="also the largest size x SCALE (replicated)"
     )
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--cases", default="costs-repository,costs-registry,reference")
+    ap.add_argument("--loop", action="store_true", help="also the per-image Python loop")
+    ap.add_argument("--keep", default=None, help="write the snapshots here (reused if present)")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--snapshot", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -169,47 +201,75 @@ def main() -> None:
         print(json.dumps(run_case(args.snapshot, args.case)))
         return
 
+    from ecrcost.snapshot_files import file_size
     from ecrcost.synthetic import synthetic_snapshot
 
-    with tempfile.TemporaryDirectory(prefix="ecrcost-bench-") as tmp:
-        t0 = time.perf_counter()
-        snap = synthetic_snapshot(
-            images=args.images, repositories=args.repositories, seed=args.seed
-        )
-        gen_s = time.perf_counter() - t0
-        path = snap.write(Path(tmp) / "snap")
-        print(
-            f"synthetic snapshot: {len(snap.images):,} images, {len(snap.blobs):,} manifest->blob edges, "
-            f"{len(snap.children):,} index->child edges, {len(snap.repositories):,} repositories, "
-            f"{len(snap.pulls):,} pull rows (generated in {gen_s:.1f} s)"
-        )
-        del snap
-        results = {}
-        for case in args.cases.split(","):
-            out = subprocess.run(
-                [sys.executable, __file__, "--case", case, "--snapshot", str(path)],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-            results[case] = r
-            print(
-                f"{case:18s} {r['seconds']:8.2f} s wall, {r['cpu_seconds']:6.2f} s CPU   peak RSS {r['peak_rss_mb']:6,} MB "
-                f"(+{r['added_rss_mb']:,} MB over the loaded snapshot; load {r['load_seconds']:.1f} s)   "
-                f"{r['rows']:,} rows, storage ${r['storage_usd']:,.2f}"
-            )
-        for scope in ("repository", "registry"):
-            fast, slow = results.get(f"costs-{scope}"), results.get(f"loop-{scope}")
-            if fast and slow:
-                same = abs(fast["unique_bytes"] - slow["unique_bytes"]) <= 1e-6 * max(
-                    1.0, slow["unique_bytes"]
-                )
+    tmp = Path(args.keep or tempfile.mkdtemp(prefix="ecrcost-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    snaps: list[tuple[int, Path]] = []
+    try:
+        for n in sizes:
+            path = tmp / f"snap-{n}"
+            if not path.exists():
+                t0 = time.perf_counter()
+                snap = synthetic_snapshot(images=n, repositories=max(20, n // 500), seed=args.seed)
+                snap.write(path)
                 print(
-                    f"scope {scope}: loop / vectorised = {slow['seconds'] / fast['seconds']:.1f}x wall, "
-                    f"{slow['cpu_seconds'] / fast['cpu_seconds']:.1f}x CPU; "
-                    f"unique bytes agree: {same}"
+                    f"wrote {n:,} images, {len(snap.blobs):,} edges in {time.perf_counter() - t0:.0f} s"
                 )
+                del snap
+            snaps.append((n, path))
+        if args.scale > 1:
+            n, src = snaps[-1]
+            path = tmp / f"snap-{n * args.scale}"
+            if not path.exists():
+                t0 = time.perf_counter()
+                replicate(src, path, args.scale)
+                print(f"replicated x{args.scale} in {time.perf_counter() - t0:.0f} s")
+            snaps.append((n * args.scale, path))
+        cases = args.cases.split(",") + (["loop-repository"] if args.loop else [])
+        results: dict[tuple[int, str], dict] = {}
+        for n, path in snaps:
+            print(f"\n{n:,} images, snapshot {file_size(path) / 2**20:,.0f} MiB on disk")
+            imports = []
+            for case in cases:
+                out = subprocess.run(
+                    [sys.executable, __file__, "--case", case, "--snapshot", str(path)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                results[(n, case)] = r
+                imports.append(r["import_seconds"])
+                print(
+                    f"  {case:17s} {r['seconds']:7.2f} s wall ({r['cpu_seconds']:6.2f} s CPU), "
+                    f"load {r['load_seconds']:.2f} s, total {r['total_seconds']:.2f} s, "
+                    f"peak RSS {r['peak_rss_mb']:,} MB, {r['rows']:,} rows"
+                )
+            print(f"  (imports: {min(imports):.2f}-{max(imports):.2f} s per process, not counted)")
+            ref = results.get((n, "reference"))
+            for case in cases:
+                r = results[(n, case)]
+                if ref and case != "reference":
+                    same = math.isclose(r["unique_bytes"], ref["unique_bytes"], rel_tol=1e-9)
+                    if case.endswith("registry"):
+                        same = "n/a (registry scope)"
+                    print(
+                        f"  {case} / reference = {r['seconds'] / ref['seconds']:.2f}x wall "
+                        f"({r['total_seconds'] / ref['seconds']:.2f}x with load); "
+                        f"unique bytes agree: {same}"
+                    )
+        if len(snaps) > 1:
+            (n1, _), (n2, _) = snaps[0], snaps[-1]
+            for case in cases:
+                a, b = results[(n1, case)], results[(n2, case)]
+                k = math.log(b["seconds"] / a["seconds"]) / math.log(n2 / n1)
+                print(f"growth exponent {case} {n1:,} -> {n2:,}: {k:.2f}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -160,4 +160,10 @@ def v2_columns(name: str) -> list[str]:
     cols = [ids.get(c, c) for c in SCHEMA[name]]
     if name in PARTITIONED:
         cols = [c for c in cols if c not in PARTITION_KEYS]
-    return cols
+    return cols + V2_EXTRA.get(name, [])
+
+
+#: columns format v2 adds: ``blobs.repeat`` is true on a row whose (manifest, blob) pair an
+#: earlier row already lists (a layer listed twice), so readers sum distinct blobs without a
+#: DISTINCT; partitioned tables also carry ``position`` (see `ecrcost.snapshot_files`)
+V2_EXTRA: dict[str, list[str]] = {"blobs": ["repeat"]}

@@ -5,8 +5,8 @@ Format v2 (what `Snapshot.write` writes)::
     meta.json
     digests.parquet                                  id (int32), digest: every digest, once
     manifests.parquet                                digest_id, media_type, kind, error (one row per digest)
-    blobs.parquet                                    manifest_id, blob_id, size_bytes, kind, media_type
-                                                     (one row per distinct manifest, blob pair)
+    blobs.parquet                                    manifest_id, blob_id, size_bytes, kind, media_type,
+                                                     repeat (true: the pair is listed above already)
     children.parquet                                 index_id, child_id, platform, media_type, size_bytes
     repositories/account_id=A/region=R/part-0.parquet
     images/account_id=A/region=R/part-0.parquet      digest_id, subject_id (ids), tags, ...
@@ -93,17 +93,16 @@ def encode(
 
 
 def _dedupe(name: str, table: pa.Table, ids: dict[tuple[str, str], np.ndarray]) -> pa.Table:
-    """Format v2 keeps one manifests row per digest and one blobs row per (manifest, blob) pair
-    (the first): a repeated layer adds nothing to storage, and readers need not deduplicate."""
+    """Format v2 keeps one manifests row per digest (the first: a digest names one document)
+    and marks each blobs row that repeats an earlier (manifest, blob) pair (``repeat``)."""
     if name == "manifests":
-        keys = pd.Series(ids[("manifests", "digest")])
-    elif name == "blobs":
+        dup = pd.Series(ids[("manifests", "digest")]).duplicated().to_numpy()
+        return table.filter(pa.array(~dup)) if dup.any() else table
+    if name == "blobs":
         m, b = ids[("blobs", "manifest_digest")], ids[("blobs", "blob_digest")]
         keys = pd.Series(m.astype(np.int64) * (int(b.max()) + 1 if len(b) else 1) + b)
-    else:
-        return table
-    dup = keys.duplicated().to_numpy()
-    return table.filter(pa.array(~dup)) if dup.any() else table
+        return table.append_column("repeat", pa.array(keys.duplicated().to_numpy()))
+    return table
 
 
 def _arrow(s: pd.Series, dtype: str) -> pa.Array:
@@ -118,6 +117,8 @@ def decode(name: str, table: pa.Table, digests: pa.Array) -> pd.DataFrame:
     inverse = {v: k for k, v in DIGEST_IDS.get(name, {}).items()}
     for col in table.column_names:
         arr = table.column(col)
+        if col not in inverse and col not in SCHEMA[name]:
+            continue  # a format-only column (blobs.repeat)
         if col in inverse:
             cols[inverse[col]] = pd.Series(digests.take(arr).to_pandas(), dtype="string")
         elif SCHEMA[name].get(col) == "object":  # list columns: Python lists straight from Arrow

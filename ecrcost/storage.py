@@ -45,6 +45,7 @@ Scope = Literal["repository", "registry"]
 SCOPES: tuple[str, ...] = ("repository", "registry")
 REPO_KEY = ["account_id", "region", "repository"]
 ARCHIVED_STATUSES = ("ARCHIVED", "ACTIVATING")
+KINDS = np.array(["unknown", "image", "index"], dtype=object)
 #: the format-v2 columns the model reads, per table
 MODEL_COLUMNS: dict[str, list[str]] = {
     "images": [
@@ -60,7 +61,7 @@ MODEL_COLUMNS: dict[str, list[str]] = {
         "position",  # the image's row in snapshot.images
     ],
     "manifests": ["digest_id", "kind"],  # format v2: one row per digest
-    "blobs": ["manifest_id", "blob_id", "size_bytes"],
+    "blobs": ["manifest_id", "blob_id", "size_bytes", "repeat"],
     "children": ["index_id", "child_id"],
     "repositories": ["account_id", "region", "repository", "images_complete"],
 }
@@ -145,15 +146,21 @@ def blob_graph(snapshot: Snapshot) -> BlobGraph:
         con.register(name, table)
     run_script(con, "inputs", **sources)
     run_script(con, "graph")
-    img = con.sql("SELECT repo, kind FROM img ORDER BY row").fetchnumpy()
-    nbytes = con.sql("SELECT bytes FROM image_bytes ORDER BY row").fetchnumpy()["bytes"]
+    got = con.sql(
+        "SELECT i.row, i.repo, (CASE i.kind WHEN 'image' THEN 1 WHEN 'index' THEN 2 ELSE 0 END)"
+        "::UTINYINT AS kind, b.bytes FROM img i JOIN image_bytes b ON b.row = i.row"
+    ).fetchnumpy()
+    row = np.asarray(got["row"], dtype=np.int64)
+    n = len(row)
+    group, kind, nbytes = np.zeros(n, np.int64), np.zeros(n, np.uint8), np.zeros(n)
+    group[row], kind[row], nbytes[row] = got["repo"], got["kind"], _float(got["bytes"])
     keys = con.sql("SELECT account_id, region, repository FROM repos ORDER BY repo").df()
     return BlobGraph(
         con=con,
-        n_images=len(img["repo"]),
-        img_kind=np.asarray(img["kind"], dtype=object),
-        image_bytes=np.asarray(_float(nbytes), dtype=float),
-        img_group=np.asarray(img["repo"], dtype=np.int64),
+        n_images=n,
+        img_kind=KINDS[kind],
+        image_bytes=nbytes,
+        img_group=group,
         group_keys=keys.astype({k: "string" for k in REPO_KEY}),
     )
 

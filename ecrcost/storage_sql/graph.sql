@@ -1,6 +1,6 @@
 -- The blob graph, built once per snapshot (ecrcost.storage.blob_graph), over the views of
--- inputs.sql (format-v2 columns: digests are int32 ids; a manifests row per digest and a blobs
--- row per distinct manifest, blob pair). Sizes are bytes; times int64 ns since the epoch (UTC).
+-- inputs.sql (format-v2 columns: digests are int32 ids; a manifests row per digest; blobs_in
+-- lists each manifest, blob pair once). Sizes are bytes; times int64 ns since the epoch (UTC).
 
 -- every repository (listed, or holding images), sorted: its position is its id
 CREATE TEMP TABLE repos AS
