@@ -40,7 +40,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import SnapshotError
-from .schema import DIGEST_IDS, PARTITION_KEYS, PARTITIONED, SCHEMA, conform, v2_columns
+from .schema import (
+    DIGEST_IDS,
+    PARTITION_KEYS,
+    PARTITIONED,
+    SCHEMA,
+    conform,
+    empty_table,
+    v2_columns,
+)
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 POSITION = "position"  # partitioned tables: the row's position in the whole table (keeps order)
@@ -265,16 +273,16 @@ def _dec(v: str) -> str | None:
 
 def _empty_v2(name: str, columns: list[str]) -> pa.Table:
     types: dict[str, pa.DataType] = {}
-    empty = conform(name, None) if name != "digests" else None
+    fixed = {"id": pa.int32(), "digest": pa.string(), POSITION: pa.int64(), "repeat": pa.bool_()}
     for c in columns:
-        if name == "digests":
-            types[c] = pa.int32() if c == "id" else pa.string()
+        if c in fixed:
+            types[c] = fixed[c]
         elif c.endswith("_id"):
             types[c] = pa.int32()
         elif c in PARTITION_KEYS:
             types[c] = pa.string()
         else:
-            types[c] = _arrow(empty[c], SCHEMA[name][c]).type
+            types[c] = _arrow(empty_table(name)[c], SCHEMA[name][c]).type
     return pa.schema(types).empty_table()
 
 

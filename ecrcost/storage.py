@@ -125,11 +125,15 @@ def _sources(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, pa.Table]]:
     files = snapshot.files()
     if files is not None:
         hive = "hive_partitioning = true, hive_types = {'account_id': VARCHAR, 'region': VARCHAR}"
-        return {
-            n: f"read_parquet('{_quote(files.globs(n))}'"
-            + (f", {hive})" if n in PARTITIONED else ", hive_partitioning = false)")
-            for n in MODEL_COLUMNS
-        }, {}
+        sources, empty = {}, {}
+        for n, cols in MODEL_COLUMNS.items():
+            if not files.files[n]:  # no partition at all: nothing for read_parquet to glob
+                sources[n], empty[f"_{n}"] = f"_{n}", files.arrow(n, cols)
+                continue
+            sources[n] = f"read_parquet('{_quote(files.globs(n))}'" + (
+                f", {hive})" if n in PARTITIONED else ", hive_partitioning = false)"
+            )
+        return sources, empty
     tables = snapshot.arrow(MODEL_COLUMNS)
     return {n: f"_{n}" for n in MODEL_COLUMNS}, {f"_{n}": t for n, t in tables.items()}
 
@@ -174,7 +178,7 @@ def _threads() -> int:
 def _float(a: Any) -> np.ndarray:
     """A float64 array (NULL -> NaN) from a DuckDB numpy result (masked or plain)."""
     if isinstance(a, np.ma.MaskedArray):
-        return a.astype(float).filled(np.nan)
+        return np.ma.filled(a.astype(float), np.nan)
     return np.asarray(a, dtype=float)
 
 

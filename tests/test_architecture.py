@@ -21,10 +21,10 @@ PACKAGE = ROOT / "ecrcost"
 #: "reporting.sections" sits above "reporting"). A new module: add it where it belongs.
 STAGES: list[tuple[str, list[str]]] = [
     ("foundation", ["__init__", "errors", "flags", "files", "text", "units"]),
-    ("snapshot", ["validation", "snapshot"]),
+    ("snapshot", ["validation", "schema", "snapshot_files", "snapshot"]),
     ("aws", ["aws"]),
     ("targets", ["targets"]),
-    ("collection", ["collectors"]),
+    ("collection", ["collectors", "merge"]),
     ("storage model", ["storage"]),
     ("traffic", ["traffic"]),
     ("bill", ["billing"]),
@@ -34,7 +34,7 @@ STAGES: list[tuple[str, list[str]]] = [
     ("lifecycle", ["lifecycle"]),
     ("comparison", ["registries"]),
     ("history", ["history", "diff"]),
-    ("sql", ["sql"]),
+    ("sql", ["sql", "query"]),
     ("report: formatting and document model", ["reporting.tables", "reporting.document"]),
     (
         "report: layout and charts",

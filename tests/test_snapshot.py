@@ -249,3 +249,13 @@ def test_snapshot_never_holds_credentials(snap, tmp_path, monkeypatch):
     assert len(files) == 7  # meta.json, digests, 3 global tables, 2 partitions (no pulls rows)
     for f in files:
         assert b"very-secret-key-value" not in f.read_bytes()
+
+
+def test_an_empty_snapshot_round_trips_and_models(tmp_path):
+    from ecrcost.storage import image_storage, repository_storage
+
+    back = load_snapshot(Snapshot.build().write(tmp_path / "s"))
+    assert back.files() is not None
+    assert len(repository_storage(back)) == 0 and len(image_storage(back)) == 0
+    for name in SCHEMA:
+        assert len(back.tables()[name]) == 0
