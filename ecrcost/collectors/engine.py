@@ -33,6 +33,7 @@ from ..targets import Target, resolve_targets, select_shard
 from . import ecr, inuse, metrics, registry
 from .cache import ManifestCache, default_cache_dir
 from .manifests import parse_manifest
+from .spool import ManifestSpool
 
 #: CloudWatch keeps daily (period >= 1 h) datapoints for 455 days
 MAX_PULL_DAYS = 455
@@ -112,8 +113,10 @@ def collect(
     run = _Run(aws, cache, manifests=manifests, pull_days=pull_days, now=started, in_use=in_use)
     try:
         _schedule([run.target_task(t) for t in targets], workers, progress)
+        tables = run.tables()
     finally:
         cache.close()
+        run.parsed.close()
     meta = new_meta(
         collected_at=started.isoformat(timespec="seconds"),
         pull_days=pull_days,
@@ -134,7 +137,6 @@ def collect(
         },
         api_calls=aws.operations(),
     )
-    tables = run.tables()
     if in_use:
         rows, unresolved = inuse.resolve(
             run.in_use_rows, Snapshot.build(images=tables["images"]).images
@@ -209,21 +211,16 @@ class _Run:
     repositories: list[dict[str, Any]] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)
     pulls: list[dict[str, Any]] = field(default_factory=list)
-    parsed: dict[str, tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]] = field(
-        default_factory=dict
-    )
+    parsed: ManifestSpool = field(default_factory=ManifestSpool)  # spilled to Parquet in batches
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def tables(self) -> dict[str, list[dict[str, Any]]]:
+    def tables(self) -> dict[str, Any]:
         """Row lists for `Snapshot.build`, in a stable order."""
         key = ("account_id", "region", "repository")
-        parsed = [self.parsed[d] for d in sorted(self.parsed)]
         return {
             "repositories": sorted(self.repositories, key=lambda r: tuple(r[k] for k in key)),
             "images": sorted(self.images, key=lambda r: (*(r[k] for k in key), r["digest"])),
-            "manifests": [m for m, _, _ in parsed],
-            "blobs": [b for _, bs, _ in parsed for b in bs],
-            "children": [c for _, _, cs in parsed for c in cs],
+            **self.parsed.tables(),
             "pulls": sorted(self.pulls, key=lambda r: (*(r[k] for k in key), r["date"])),
         }
 
@@ -437,8 +434,7 @@ class _Run:
         fetched by their own task) are left to that task."""
         pending = set(digests)
         for _depth in range(4):  # image -> index -> nested index: never deeper in practice
-            with self.lock:
-                pending -= self.parsed.keys()
+            pending -= self.parsed.known(pending)
             if not pending:
                 return
             docs = self.cache.get_many(pending)
@@ -467,8 +463,8 @@ class _Run:
                         [],
                         [],
                     )
-            with self.lock:
-                self.parsed.update(results)
+            for digest, (manifest, blobs, kids) in results.items():
+                self.parsed.add(digest, manifest, blobs, kids)
             for digest in sorted(results):
                 m = results[digest][0]
                 if m["kind"] == "unparsed" and not m["error"].startswith(ACCEPTED_UNPARSED):

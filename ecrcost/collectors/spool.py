@@ -1,0 +1,98 @@
+"""Parsed manifests kept out of memory while collecting: rows are buffered as columns and written
+to Parquet part files (one per `batch` rows) in a temporary directory, then read back once, as
+DataFrames, when the snapshot is built. A collection's memory then grows with the images listed,
+not with every manifest, blob edge and index child parsed (as Python dicts) on the way.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..schema import SCHEMA, conform
+
+#: rows buffered per table before a part file is written
+BATCH = 50_000
+_ARROW = {"string": pa.string(), "int64": pa.int64(), "Int64": pa.int64()}
+
+
+class ManifestSpool:
+    """The manifests, blobs and children tables of a collection, spilled to Parquet in batches.
+
+    `add(digest, manifest, blobs, children)` records one parsed manifest once (a digest seen
+    before is ignored: content-addressed); `tables()` returns the three conformed DataFrames,
+    manifests sorted by digest and edges grouped by manifest in that order (each manifest's rows
+    in their parsed order). Thread-safe. `close()` removes the temporary directory.
+    """
+
+    names = ("manifests", "blobs", "children")
+
+    def __init__(self, batch: int = BATCH, directory: str | None = None):
+        self.batch = batch
+        self.dir = Path(tempfile.mkdtemp(prefix="ecrcost-spool-", dir=directory))
+        self.seen: set[str] = set()
+        self.lock = threading.Lock()
+        self._buffers: dict[str, dict[str, list[Any]]] = {n: self._empty(n) for n in self.names}
+        self._parts: dict[str, list[Path]] = {n: [] for n in self.names}
+
+    @staticmethod
+    def _empty(name: str) -> dict[str, list[Any]]:
+        return {c: [] for c in SCHEMA[name]}
+
+    def known(self, digests: set[str]) -> set[str]:
+        """The digests of `digests` already recorded."""
+        with self.lock:
+            return digests & self.seen
+
+    def add(
+        self,
+        digest: str,
+        manifest: dict[str, Any],
+        blobs: list[dict[str, Any]],
+        children: list[dict[str, Any]],
+    ) -> None:
+        with self.lock:
+            if digest in self.seen:
+                return
+            self.seen.add(digest)
+            for name, rows in (("manifests", [manifest]), ("blobs", blobs), ("children", children)):
+                buf = self._buffers[name]
+                for row in rows:
+                    for col, values in buf.items():
+                        values.append(row.get(col))
+                if len(next(iter(buf.values()))) >= self.batch:
+                    self._flush(name)
+
+    def _flush(self, name: str) -> None:
+        buf = self._buffers[name]
+        if not next(iter(buf.values())):
+            return
+        schema = pa.schema([(c, _ARROW[t]) for c, t in SCHEMA[name].items()])
+        part = self.dir / f"{name}-{len(self._parts[name]):05d}.parquet"
+        pq.write_table(pa.Table.from_pydict(buf, schema=schema), part)
+        self._parts[name].append(part)
+        self._buffers[name] = self._empty(name)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        with self.lock:
+            for name in self.names:
+                self._flush(name)
+            out = {}
+            for name in self.names:
+                parts = [pq.read_table(p) for p in self._parts[name]]
+                df = pa.concat_tables(parts).to_pandas() if parts else None
+                out[name] = conform(name, df)
+        key = {"manifests": "digest", "blobs": "manifest_digest", "children": "index_digest"}
+        for name, col in key.items():  # a stable sort keeps each manifest's rows in order
+            out[name] = out[name].sort_values(col, kind="stable").reset_index(drop=True)
+        return out
+
+    def close(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
