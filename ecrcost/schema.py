@@ -92,6 +92,7 @@ SCHEMA: dict[str, dict[str, str]] = {
 #: tables a snapshot may lack (written by later versions of the collector): read as empty
 OPTIONAL_TABLES = frozenset({"in_use"})
 
+
 def empty_table(name: str) -> pd.DataFrame:
     """An empty DataFrame with the columns and dtypes of table `name`."""
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in SCHEMA[name].items()})
