@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import MergeError
-from .snapshot import Snapshot, load_snapshot, new_meta
+from .snapshot import SCHEMA, Snapshot, load_snapshot, new_meta
 
 #: settings that may differ between the shards of one collection
 PER_RUN_SETTINGS = ("shard", "workers", "cache", "profile")
@@ -55,7 +55,7 @@ def merge_snapshots(snapshots: Sequence[Snapshot | str | os.PathLike[str]]) -> S
             owner[key] = name
     meta = _merged_meta(snaps, names)
     tables = {}
-    for table in ("repositories", "images", "manifests", "blobs", "children", "pulls"):
+    for table in SCHEMA:
         frames = [getattr(s, table) for s in snaps]
         df = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
         if table in GLOBAL_KEYS:
@@ -103,6 +103,14 @@ def _merged_meta(snaps: list[Snapshot], names: list[str]) -> dict[str, Any]:
     for s in snaps:
         calls.update(s.meta.get("api_calls") or {})
     settings = dict(snaps[0].meta.get("settings") or {}, shard=None)
+    in_use = [s.meta["in_use"] for s in snaps if isinstance(s.meta.get("in_use"), dict)]
+    extra: dict[str, Any] = {}
+    if in_use:  # collected with --in-use (the settings check makes it all or none)
+        extra["in_use"] = {
+            "collected": True,
+            "inspector": dict(sorted(kv for u in in_use for kv in u.get("inspector", {}).items())),
+            "unresolved": [x for u in in_use for x in u.get("unresolved", [])][:100],
+        }
     collected = sorted(s.collected_at for s in snaps)
     return new_meta(
         collected_at=collected[0].isoformat(timespec="seconds"),
@@ -125,4 +133,5 @@ def _merged_meta(snaps: list[Snapshot], names: list[str]) -> dict[str, Any]:
             }
             for s, name in zip(snaps, names, strict=True)
         ],
+        **extra,
     )

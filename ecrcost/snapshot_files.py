@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 from .errors import SnapshotError
 from .schema import (
     DIGEST_IDS,
+    OPTIONAL_TABLES,
     PARTITION_KEYS,
     PARTITIONED,
     SCHEMA,

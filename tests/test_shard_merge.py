@@ -26,6 +26,7 @@ KEYS = {
     "blobs": ["manifest_digest", "blob_digest"],
     "children": ["index_digest", "child_digest"],
     "pulls": ["account_id", "region", "repository", "date"],
+    "in_use": ["account_id", "region", "repository", "digest", "source", "resource"],
 }
 
 
