@@ -54,7 +54,8 @@ from . import __version__
 from .errors import SnapshotError
 from .files import atomic_directory
 from .schema import OPTIONAL_TABLES, SCHEMA, conform, empty_table
-from .snapshot_files import V2Files, encode, read_v1, write_v2
+from .snapshot_files import V2Files, check_v2, encode, read_v1, write_v2
+from .validation import check_meta, validate_snapshot
 
 SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)
@@ -271,7 +272,12 @@ def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
             raise SnapshotError(f"{meta_file}: missing key {key!r}")
     if version == 1:
         snap = Snapshot(meta=meta, **read_v1(p))
-    else:
-        snap = Snapshot(meta=meta, files=V2Files(p))
+        snap.path = p
+        validate_snapshot(snap)  # types, ranges, unique keys, finite numbers (ecrcost.validation)
+        return snap
+    check_meta(meta, str(meta_file))
+    files = V2Files(p)
+    check_v2(files, str(p))  # the same table rules, over the files (nothing read into memory)
+    snap = Snapshot(meta=meta, files=files)
     snap.path = p
     return snap

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -50,6 +51,7 @@ from .schema import (
     empty_table,
     v2_columns,
 )
+from .validation import KEYS, NON_NEGATIVE
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 POSITION = "position"  # partitioned tables: the row's position in the whole table (keeps order)
@@ -266,6 +268,79 @@ class V2Files:
             return decode(name, table, self.digests())
         except (ValueError, TypeError, pa.ArrowException) as e:
             raise SnapshotError(f"{self.path / name}: column of the wrong type ({e})") from None
+
+
+def check_v2(files: V2Files, where: str) -> None:
+    """The table rules of `ecrcost.validation` (keys present and unique, sizes and pull counts
+    finite and >= 0), checked by DuckDB over the v2 files themselves, so a loaded snapshot is
+    validated without reading its tables into memory. Raises `SnapshotError` naming the table,
+    the first offending row (its position in the table) and why."""
+    con = duckdb.connect(config={"threads": 2})
+    for name in SCHEMA:
+        if not files.files[name]:
+            continue
+        t = files.arrow(name, [*_checked_columns(name), *_position(name)])
+        if name not in PARTITIONED:
+            t = t.append_column(POSITION, pa.array(np.arange(t.num_rows, dtype=np.int64)))
+        con.register("t", t)
+        pos = POSITION
+        ids = DIGEST_IDS.get(name, {})
+        key = [ids.get(c, c) for c in KEYS.get(name, [])]
+        if key:
+            cols = ", ".join(key)
+            null = " OR ".join(f"{c} IS NULL" for c in key)
+            row = con.execute(
+                f"SELECT {pos} AS p, {cols} FROM t WHERE {null} ORDER BY p LIMIT 1"
+            ).fetchall()
+            if row:
+                col = next(c for c, v in zip(key, row[0][1:], strict=True) if v is None)
+                raise SnapshotError(
+                    f"{where}/{name}: row {row[0][0]}: {_schema_name(name, col)} is missing "
+                    "(part of the table's key)"
+                )
+            has_dup = con.execute(
+                f"SELECT 1 FROM t GROUP BY {cols} HAVING count(*) > 1 LIMIT 1"
+            ).fetchall()
+            # only then the slower query for the first row that repeats an earlier one
+            dup = (
+                con.execute(
+                    f"SELECT min(p) FROM (SELECT {pos} AS p, row_number() OVER "
+                    f"(PARTITION BY {cols} ORDER BY {pos}) AS k FROM t) WHERE k > 1"
+                ).fetchall()
+                if has_dup
+                else [(None,)]
+            )
+            if dup[0][0] is not None:
+                raise SnapshotError(
+                    f"{where}/{name}: row {dup[0][0]}: duplicated {'/'.join(KEYS[name])}; each may "
+                    "appear once"
+                )
+        for col in NON_NEGATIVE.get(name, []):
+            nan_ok = "" if col == "pulls" else f"{col} IS NOT NULL AND "
+            bad = f"{nan_ok}(NOT isfinite({col}::DOUBLE) OR {col} < 0 OR {col} IS NULL)"
+            neg = con.execute(
+                f"SELECT {pos} AS p, {col} FROM t WHERE {bad} ORDER BY p LIMIT 1"
+            ).fetchall()
+            if neg:
+                raise SnapshotError(
+                    f"{where}/{name}: row {neg[0][0]}: {col} = {neg[0][1]} (must be a finite number >= 0)"
+                )
+        con.unregister("t")
+
+
+def _checked_columns(name: str) -> list[str]:
+    ids = DIGEST_IDS.get(name, {})
+    return list(
+        dict.fromkeys([ids.get(c, c) for c in KEYS.get(name, []) + NON_NEGATIVE.get(name, [])])
+    )
+
+
+def _position(name: str) -> list[str]:
+    return [POSITION] if name in PARTITIONED else []
+
+
+def _schema_name(name: str, col: str) -> str:
+    return {v: k for k, v in DIGEST_IDS.get(name, {}).items()}.get(col, col)
 
 
 def _dec(v: str) -> str | None:

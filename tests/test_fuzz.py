@@ -24,6 +24,7 @@ from ecrcost.errors import EcrcostError, PriceCatalogError, SnapshotError, Traff
 from ecrcost.pricing.catalog import COLUMNS as CATALOG_COLUMNS
 from ecrcost.pricing.catalog import load_catalog
 from ecrcost.snapshot import load_snapshot
+from ecrcost.snapshot_files import write_v1
 from ecrcost.synthetic import synthetic_snapshot
 from ecrcost.traffic import TrafficProfile, load_traffic
 
@@ -76,9 +77,13 @@ target_entries = st.lists(
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    return synthetic_snapshot(images=30, repositories=3, seed=5).write(
-        tmp_path_factory.mktemp("fuzz") / "base"
-    )
+    # format v1 (one NAME.parquet per table), which the table fuzz below rewrites; the v2 loader's
+    # validation of the same rules is tested in test_snapshot.py
+    path = tmp_path_factory.mktemp("fuzz") / "base"
+    path.mkdir()
+    snap = synthetic_snapshot(images=30, repositories=3, seed=5)
+    write_v1(snap.tables(), snap.meta, path)
+    return path
 
 
 def _copy(base, tmp_path_factory):

@@ -199,7 +199,7 @@ def test_v2_layout_is_hive_partitioned_with_a_digest_dictionary(snap, tmp_path):
 def test_partitions_keep_odd_values_and_nulls(tmp_path):
     rows = [
         {"account_id": "000000000001", "region": "us-east-1", "repository": "a", "digest": "d1"},
-        {"account_id": "a/b=c", "region": None, "repository": "b", "digest": "d2"},
+        {"account_id": "a/b=c", "region": "eu west%2F1", "repository": "b", "digest": "d2"},
     ]
     s = Snapshot.build(images=rows)
     back = load_snapshot(s.write(tmp_path / "s"))
@@ -259,3 +259,35 @@ def test_an_empty_snapshot_round_trips_and_models(tmp_path):
     assert len(repository_storage(back)) == 0 and len(image_storage(back)) == 0
     for name in SCHEMA:
         assert len(back.tables()[name]) == 0
+
+
+@pytest.mark.parametrize(
+    "table, change, message",
+    [
+        ("images", lambda df: df.assign(size_bytes=-1), r"images: row 0: size_bytes = -1"),
+        ("blobs", lambda df: df.assign(size_bytes=-5), r"blobs: row 0: size_bytes = -5"),
+        ("pulls", lambda df: df.assign(pulls=float("nan")), r"pulls: row 0: pulls = None"),
+        ("images", lambda df: pd.concat([df, df.iloc[:1]]), r"images: row 2: duplicated"),
+        ("manifests", lambda df: df.assign(digest=None), r"manifests: row 0: digest is missing"),
+        ("images", lambda df: df.assign(repository=None), r"row 0: repository is missing"),
+    ],
+)
+def test_v2_tables_are_validated_on_load_without_reading_them(tmp_path, table, change, message):
+    rows = [
+        {"account_id": "1", "region": "r", "repository": "a", "digest": d, "size_bytes": 1}
+        for d in ("m1", "m2")
+    ]
+    s = Snapshot.build(
+        images=rows,
+        manifests=[{"digest": "m1", "kind": "image"}],
+        blobs=[{"manifest_digest": "m1", "blob_digest": "b", "size_bytes": 3}],
+        pulls=[
+            {"account_id": "1", "region": "r", "repository": "a", "date": d, "pulls": 2.0}
+            for d in ("2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z")
+        ],
+    )
+    setattr(s, table, conform(table, change(getattr(s, table)).reset_index(drop=True)))
+    # Snapshot.write does not validate; load does (SQL over the files, nothing materialised)
+    p = s.write(tmp_path / "s")
+    with pytest.raises(SnapshotError, match=message):
+        load_snapshot(p)

@@ -13,13 +13,19 @@ from click.testing import CliRunner
 from ecrcost.cli import cli
 from ecrcost.errors import SnapshotError
 from ecrcost.snapshot import Snapshot, load_snapshot
+from ecrcost.snapshot_files import write_v1
 from ecrcost.synthetic import synthetic_snapshot
 
 
 @pytest.fixture
 def saved(tmp_path):
+    # format v1 (one NAME.parquet per table, rewritten below); the v2 loader checks the same
+    # rules over its files (tests/test_snapshot.py)
     snap = synthetic_snapshot(images=60, repositories=4, seed=3)
-    return snap.write(tmp_path / "snap")
+    path = tmp_path / "snap"
+    path.mkdir()
+    write_v1(snap.tables(), snap.meta, path)
+    return path
 
 
 def _edit_meta(path, **changes):
