@@ -454,7 +454,7 @@ def prices_refresh(
         f"{len(result.rows)} AWS rows refreshed ({result.calls} GetProducts calls)."
     )
     for problem in result.problems:
-        click.echo(f"  skipped: {problem}", err=True)
+        click.echo(text.terminal(f"  skipped: {problem}"), err=True)
 
 
 # ---- compare -------------------------------------------------------------------------------------
@@ -501,6 +501,7 @@ def compare_command(
     workload and the rules used are printed after the table (on stderr for csv/json).
     """
     from .registries import compare, dimensions
+    from .registries.comparison import MONEY_COLUMNS
     from .reporting.tables import render
     from .snapshot import load_snapshot
 
@@ -527,21 +528,9 @@ def compare_command(
     if show_dimensions:
         echo_output(render(dimensions(df), fmt, title="Registries compared on four dimensions"))
     elif fmt == "table":  # the wide text columns become numbered notes under the table
-        shown = df[
-            [
-                "registry",
-                "plan",
-                "monthly_usd",
-                "storage_usd",
-                "transfer_usd",
-                "base_usd",
-                "unbilled_usd",
-                "fits",
-                "cheapest",
-                "confidence",
-                "upper_bound",
-            ]
-        ].assign(note=[f"[{i}]" for i in range(1, len(df) + 1)])
+        shown = df[[*MONEY_COLUMNS, "fits", "cheapest", "confidence", "upper_bound"]].assign(
+            note=[f"[{i}]" for i in range(1, len(df) + 1)]
+        )
         echo_output(render(shown, fmt, title="The same workload on other registries"))
         for i, r in enumerate(df.itertuples(index=False), start=1):
             why = f"does not fit: {r.fit_reason}; " if r.fit_reason else ""

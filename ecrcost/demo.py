@@ -41,7 +41,7 @@ from .collectors import collect
 from .errors import EcrcostError, OutputExistsError
 from .pricing.summary import costs
 from .registries import compare
-from .registries.comparison import cheapest_per_registry
+from .registries.comparison import MONEY_COLUMNS, cheapest_per_registry
 from .reporting.monthly import report
 from .reporting.tables import format_usd
 from .synthetic import SIZES, Organization, synthetic_organization
@@ -403,17 +403,7 @@ def summary(result: DemoResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = table.rename(columns={"untagged_images": "untagged"})
     best = cheapest_per_registry(result.comparison)
     cheapest = best.sort_values("monthly_usd", na_position="last", kind="stable")[
-        [
-            "registry",
-            "plan",
-            "monthly_usd",
-            "storage_usd",
-            "transfer_usd",
-            "base_usd",
-            "unbilled_usd",
-            "confidence",
-            "upper_bound",
-        ]
+        [*MONEY_COLUMNS, "confidence", "upper_bound"]
     ].reset_index(drop=True)
     cheapest.attrs["note"] = transfer_note(result.comparison, c)
     return table, cheapest

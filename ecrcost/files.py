@@ -63,7 +63,8 @@ def atomic_file(path: str | os.PathLike[str], force: bool = False) -> Iterator[P
 
 def check_writable(path: str | os.PathLike[str], option: str = "--out") -> Path:
     """Raise `InputError` unless `path` could be created: its nearest existing ancestor is a
-    writable directory (checked before a long computation, so nothing is computed for nothing).
+    directory in which a temporary directory can be made and removed (checked before a long
+    computation, so nothing is computed for nothing).
 
     The atomic writers create missing parents, so any existing ancestor will do; an existing
     `path` itself must be a directory we can replace entries in (its parent is checked)."""
@@ -75,6 +76,10 @@ def check_writable(path: str | os.PathLike[str], option: str = "--out") -> Path:
         probe = probe.parent
     if probe.exists() and not probe.is_dir():
         raise InputError(f"{option} {dest}: {probe} is a file, not a directory")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError(f"{option} {dest}: cannot write there ({probe} is not writable)")
+    try:  # really try (permission bits say little to root, or on /proc, or a read-only mount)
+        shutil.rmtree(tempfile.mkdtemp(prefix=".ecrcost-probe-", dir=probe))
+    except OSError as e:
+        raise InputError(
+            f"{option} {dest}: cannot write there ({probe}: {e.strerror or e})"
+        ) from None
     return dest

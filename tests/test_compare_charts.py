@@ -141,10 +141,12 @@ def test_cost_vs_storage_from_nothing_stored():
 def test_unbilled_plans_and_upper_bounds_are_marked_on_the_chart():
     # GHCR Free: $0 billed today, its published overage is shown beside it, not ranked on
     ax = cost_by_registry(frame(W(stored_gb=1000.0, pulled_gb=600_000.0)))
-    shown = texts(ax)
+    shown = [t.replace("\\$", "$") for t in texts(ax)]  # "$" escaped for matplotlib's mathtext
     assert any(
         t.startswith("$0.00 (not billed today: +$") and t.endswith("if billed)") for t in shown
     )
+    # every "$" of a two-amount label is escaped, or matplotlib would typeset it as math
+    assert all(t.count("$") == t.count("\\$") for t in texts(ax) if "billed" in t)
     assert any(t.startswith("≤ $") for t in shown)  # ACR beyond 500 TB: an upper bound
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("not charged today" in t for t in legend) and any("upper bound" in t for t in legend)

@@ -47,6 +47,19 @@ COMPARE_COLUMNS = [
 ]
 
 
+#: the money columns every human-facing view of the comparison shows (the terminal table, the
+#: demo, the report): what is billed today, its parts, and what is not billed today
+MONEY_COLUMNS = [
+    "registry",
+    "plan",
+    "monthly_usd",
+    "storage_usd",
+    "transfer_usd",
+    "base_usd",
+    "unbilled_usd",
+]
+
+
 def compare(
     snapshot: Snapshot | str | os.PathLike[str],
     traffic: Any = None,

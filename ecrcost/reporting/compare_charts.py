@@ -74,6 +74,8 @@ def cost_by_registry(compare_df: pd.DataFrame, ax: Axes | None = None) -> Axes:
             text = f"{'≤ ' if bound[i] else ''}${v:,.2f}"
             if unbilled[i] > 0:
                 text += f" (not billed today: +${unbilled[i]:,.2f} if billed)"
+            if text.count("$") > 1:  # two "$" would start matplotlib's mathtext: escape them
+                text = text.replace("$", r"\$")
             ax.text(v + top * 0.01, y[i], text, va="center", ha="left")
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
@@ -99,7 +101,7 @@ def cost_by_registry(compare_df: pd.DataFrame, ax: Axes | None = None) -> Axes:
             Patch(facecolor=BAR_COLOUR, label="≤: upper bound (later tiers at the last known rate)")
         )
     if handles:
-        ax.legend(handles=handles, loc="lower right", fontsize="small")
+        ax.legend(handles=handles, loc="best", fontsize="small")
     return ax
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...registries import compare, dimensions
+from ...registries.comparison import MONEY_COLUMNS
 from .. import charts
 from ..compare_charts import cost_by_registry, plot_cost_vs_storage
 from ..document import Section, Table
@@ -46,13 +47,7 @@ def build(ctx: Context) -> Section:
                 best.reset_index(drop=True),
                 limit=None,
                 show=[
-                    "registry",
-                    "plan",
-                    "monthly_usd",
-                    "storage_usd",
-                    "transfer_usd",
-                    "base_usd",
-                    "unbilled_usd",
+                    *MONEY_COLUMNS,
                     "fits",
                     "confidence",
                     "upper_bound",
