@@ -55,13 +55,33 @@ def edit_meta(**changes: Any) -> Callable[[Path], None]:
 
 
 def edit_table(table: str, fn: Callable[[Any], Any]) -> Callable[[Path], None]:
+    """Damage one table and write the snapshot again in the current format (whatever its files)."""
+
     def run(p: Path) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        from ecrcost.snapshot import Snapshot
 
         snap = load_snapshot(p)
-        df = fn(getattr(snap, table).copy())
-        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), p / f"{table}.parquet")
+        tables = {name: df.copy() for name, df in snap.tables().items()}
+        tables[table] = fn(tables[table]).reset_index(drop=True)
+        Snapshot(meta=dict(snap.meta), **tables).write(p, force=True)
+
+    return run
+
+
+def corrupt_first_file(table: str) -> Callable[[Path], None]:
+    def run(p: Path) -> None:
+        files = sorted(p.glob(f"{table}.parquet")) + sorted(p.glob(f"{table}/**/*.parquet"))
+        files[0].write_bytes(b"PAR1garbage")
+
+    return run
+
+
+def remove_table(table: str) -> Callable[[Path], None]:
+    def run(p: Path) -> None:
+        import shutil
+
+        for f in [*p.glob(f"{table}.parquet"), *p.glob(table)]:
+            shutil.rmtree(f) if f.is_dir() else f.unlink()
 
     return run
 
@@ -102,8 +122,8 @@ def cases(url: str) -> list[Case]:
         "duplicated repository rows": edit_table("repositories", lambda d: pd.concat([d, d])),
         "meta.json not JSON": lambda p: (p / "meta.json").write_text("{not json"),
         "meta.json an array": lambda p: (p / "meta.json").write_text("[]"),
-        "missing table": lambda p: (p / "blobs.parquet").unlink(),
-        "corrupt table": lambda p: (p / "images.parquet").write_bytes(b"PAR1garbage"),
+        "missing table": remove_table("blobs"),
+        "corrupt table": corrupt_first_file("images"),
     }
     for i, (what, damage) in enumerate(snap_damage.items()):
         snap = fresh_snapshot(f"s{i}", damage)
