@@ -269,3 +269,61 @@ def test_catalog_fuzz(tmp_path_factory, edits, extra_rows, bom, header_drop):
         return
     for usd in cat.rows["usd"]:  # an accepted catalog holds no price that JSON cannot carry
         assert math.isnan(usd) or (math.isfinite(usd) and usd >= 0)
+
+
+# ---- the same properties on format v2 (what Snapshot.write writes) ---------------------------------
+@pytest.fixture(scope="module")
+def base_v2(tmp_path_factory):
+    return synthetic_snapshot(images=30, repositories=3, seed=5).write(
+        tmp_path_factory.mktemp("fuzz") / "base-v2"
+    )
+
+
+@FUZZ
+@given(
+    changes=st.dictionaries(st.sampled_from(META_KEYS), json_values, max_size=3),
+    targets=st.none() | target_entries,
+)
+def test_meta_json_fuzz_v2(base_v2, tmp_path_factory, changes, targets):
+    path = _copy(base_v2, tmp_path_factory)
+    meta = json.loads((path / "meta.json").read_text())
+    meta.update(changes)
+    if targets is not None:
+        meta["targets"] = targets
+    (path / "meta.json").write_text(json.dumps(meta))
+    _accepts_or_snapshot_error(path)
+
+
+@FUZZ
+@given(
+    column=st.sampled_from(
+        [
+            ("images", "size_bytes"),
+            ("blobs", "size_bytes"),
+            ("pulls", "pulls"),
+            ("children", "size_bytes"),
+        ]
+    ),
+    values=st.lists(numbers, min_size=1, max_size=6),
+    duplicate=st.booleans(),
+)
+def test_table_values_fuzz_v2(base_v2, tmp_path_factory, column, values, duplicate):
+    from ecrcost.snapshot import Snapshot
+
+    table, col = column
+    snap = load_snapshot(base_v2)
+    tables = {name: df.copy() for name, df in snap.tables().items()}
+    df = tables[table]
+    if len(df) == 0:
+        return
+    v = (values * (len(df) // len(values) + 1))[: len(df)]
+    df[col] = pd.array(v, dtype="Float64")
+    if duplicate:
+        df = pd.concat([df, df.iloc[:1]], ignore_index=True)
+    tables[table] = df
+    path = tmp_path_factory.mktemp("case") / "snap"
+    try:
+        Snapshot(meta=dict(snap.meta), **tables).write(path)
+    except (ValueError, TypeError, OverflowError, EcrcostError):
+        return  # the writer refused the damaged frame (a float into an integer column)
+    _accepts_or_snapshot_error(path)
