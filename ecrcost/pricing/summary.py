@@ -77,8 +77,8 @@ def costs(
     untagged_images, naive_bytes, unique_bytes, exclusive_bytes (bytes), storage_gb (GB-Mo),
     storage_usd, pulls (per month), egress_gb (pulled GB after the layer cache), egress_usd (NaN
     without a traffic profile), total_usd (storage + egress + replication; NaN when any part is
-    unknown), replication_usd, flags (list of str). ``.attrs["method"]`` (dict) states the rules:
-    catalog and its date, period, scope, pulls, bytes per pull, egress rule, free tier, traffic.
+    unknown), replication_usd, flags (list of `ecrcost.flags.Flag`). ``.attrs["method"]`` (dict)
+    states the rules: catalog and its date, period, scope, pulls, bytes per pull, egress rule, free tier, traffic.
     `bill` (a bill DataFrame or BILLDIR): egress calibrated from the billed transfer-out GB per
     account x region (`usage.calibrate_egress`; the method's ``egress_calibration`` says where).
     """
