@@ -103,8 +103,11 @@ def test_cost_vs_storage_lines_and_today_marker():
     assert "GB" in ax.get_xlabel() and "USD/month" in ax.get_ylabel()
     assert ax.get_xlim()[1] == pytest.approx(500.0)
     markers = [ln for ln in ax.get_lines() if ln.get_marker() == "o"]
-    registries = [label for label in lines if label in REGISTRIES]
+    registries = [label for label in lines if label.split(" ")[0] in REGISTRIES]
     assert len(registries) == 7  # ecr-public fits nothing and ecr needs a compare frame
+    # GHCR Free bills $0 today while its published rates would charge: said so, drawn dashed
+    assert lines["ghcr (not billed today)"].get_linestyle() == "--"
+    assert "gar" in lines and lines["gar"].get_linestyle() == "-"
     assert len(markers) == len(registries)  # today's cost marked on each registry's line
 
 

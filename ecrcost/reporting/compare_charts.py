@@ -136,7 +136,8 @@ def cost_vs_storage(
 
 def plot_cost_vs_storage(sweep: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Draw a `sweep.storage_sweep` frame: one line per registry, today's costs as markers and
-    today's stored GB as a dashed line. Where a cost is unknown (e.g. transfer without a traffic
+    today's stored GB as a dashed line; a registry whose plan has published rates not charged today
+    is labelled "(not billed today)" and drawn dashed (its line is the billed cost). Where a cost is unknown (e.g. transfer without a traffic
     profile) the line has a gap, and a registry unknown everywhere is listed as such in the
     legend."""
     ax = ax or new_axes((8.0, 5.0))
@@ -145,6 +146,7 @@ def plot_cost_vs_storage(sweep: pd.DataFrame, ax: Axes | None = None) -> Axes:
     stored_gb = float(sweep.attrs.get("stored_gb", math.nan))
     max_factor = float(sweep.attrs.get("max_factor", 10.0))
     known = not math.isnan(stored_gb)
+    unbilled = set(sweep.attrs.get("unbilled", []))
     colours = _colours()
     for registry in REGISTRIES:
         if registry not in sweep.columns:
@@ -159,7 +161,8 @@ def plot_cost_vs_storage(sweep: pd.DataFrame, ax: Axes | None = None) -> Axes:
             xs,
             y,
             color=colours[registry],
-            label=registry,
+            label=f"{registry} (not billed today)" if registry in unbilled else registry,
+            linestyle="--" if registry in unbilled else "-",
             linewidth=2.2 if registry == "ecr" else 1.4,
         )
         if not math.isnan(now.get(registry, math.nan)):

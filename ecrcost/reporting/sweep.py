@@ -43,7 +43,9 @@ def storage_sweep(
 
     Columns: stored_gb, then one column per registry with a curve, in `REGISTRIES` order (USD per
     month; NaN where the cost is unknown or no plan fits). ``.attrs``: "today" (registry -> USD
-    per month of today's workload), "stored_gb" (today's; NaN when unknown), "max_factor".
+    per month of today's workload), "stored_gb" (today's; NaN when unknown), "max_factor",
+    "unbilled" (registries whose cheapest plan today has published rates not charged today: their
+    curve is what is billed today).
     """
     if isinstance(source, pd.DataFrame):
         compare_df = source
@@ -63,13 +65,16 @@ def storage_sweep(
         for registry, cost in _cheapest_costs(plan_rows, w.with_stored(x)).items():
             curves.setdefault(registry, np.full(len(xs), np.nan))[i] = cost
     now = _cheapest_costs(plan_rows, w)
+    today_best = cheapest(price_plans(plan_rows, w))
+    today_best = today_best[today_best["cheapest"]]
+    unbilled = sorted(today_best.loc[today_best["unbilled_usd"].fillna(0) > 0, "registry"])
     ecr = compare_df[compare_df["registry"] == "ecr"] if compare_df is not None else None
     if ecr is not None and len(ecr) and w.stored_gb > 0:
         e = ecr.iloc[0]
         curves["ecr"] = e["base_usd"] + e["storage_usd"] * xs / w.stored_gb + e["transfer_usd"]
         now["ecr"] = e["monthly_usd"]
     out = pd.DataFrame({"stored_gb": xs, **{r: curves[r] for r in REGISTRIES if r in curves}})
-    out.attrs.update(today=now, stored_gb=w.stored_gb, max_factor=max_factor)
+    out.attrs.update(today=now, stored_gb=w.stored_gb, max_factor=max_factor, unbilled=unbilled)
     return out
 
 
