@@ -10,7 +10,7 @@ line items are ECR (daily storage per repository ARN, from the model's October G
 factor in [0.95, 1.05], archive storage, transfer out without a resource ID, credits and tax),
 90 % are EC2 / S3 / CloudWatch rows that the import must skip.
 
-Cases, each in a fresh Python process so its peak RSS (ru_maxrss, the process high-water mark;
+Cases, each in a fresh Python process so its peak RSS (VmHWM, the process high-water mark;
 DuckDB's native memory included) is its own:
 
 - ``import``: `ecrcost.import_bill(dir)` + `write_bill` (DuckDB reads and sums the partitions);
@@ -37,7 +37,13 @@ MONTH = "2026-10"
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+    """This process's peak RSS (VmHWM, MB): unlike ru_maxrss it is not inherited across exec from
+    the parent that spawned the case (which held the generated CUR)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def setup(tmp: Path, lines: int, images: int, seed: int) -> dict:
@@ -47,7 +53,7 @@ def setup(tmp: Path, lines: int, images: int, seed: int) -> dict:
     import pyarrow.parquet as pq
 
     import ecrcost
-    from ecrcost.pricing.model import storage_usage
+    from ecrcost.usage import storage_usage
 
     t0 = time.perf_counter()
     snap = ecrcost.synthetic_snapshot(images=images, repositories=max(50, images // 50), seed=seed)
