@@ -155,3 +155,37 @@ def test_cli_costs_compare_and_report_take_the_bill(bill, tmp_path):
     assert "## Estimate vs bill" in md and "Storage 2026-11: modelled" in md
     res = CliRunner().invoke(cli, ["costs", str(snap_dir), "--bill", str(tmp_path / "nope")])
     assert res.exit_code == 1 and "no such bill directory" in res.output
+
+
+def test_report_estimate_vs_bill_section(bill):
+    rep = ecrcost.report(snapshot(), traffic=PROFILE, bill=bill)
+    sec = rep.section("bill")
+    assert sec.title == "Estimate vs bill"
+    err = rep.tables["bill_error"]
+    assert set(err["month"]) == {"2026-10", "2026-11"}
+    assert {
+        "account_id",
+        "region",
+        "category",
+        "billed_usd",
+        "modelled_usd",
+        "diff_usd",
+        "note",
+    } <= set(err.columns)
+    residuals = rep.tables["bill_residuals"]
+    assert "matches" not in set(residuals["note"])
+    assert list(residuals["diff_usd"].abs()) == sorted(residuals["diff_usd"].abs(), reverse=True)
+    assert "bill_vs_model" in rep.charts and rep.charts["bill_vs_model"].startswith(b"\x89PNG")
+    assert any(p.startswith("Storage 2026-11: modelled") for p in sec.paragraphs)
+    # the section uses the profile's egress, not the calibrated one: November's A/us-east-1 out
+    nov = err[
+        (err["month"] == "2026-11")
+        & (err["category"] == "egress_internet")
+        & (err["region"] == E1)
+        & (err["account_id"] == A)
+    ].iloc[0]
+    assert nov["billed_quantity"] == 100.0 and nov["modelled_quantity"] == pytest.approx(
+        0.2 * 400 + 8
+    )
+    with pytest.raises(StopIteration):
+        ecrcost.report(snapshot(), traffic=PROFILE).section("bill")
