@@ -125,8 +125,9 @@ def modelled_by_category(items: pd.DataFrame, cross_region_rule: str = "internet
     }
     it = items[items["item"].isin(list(category))].copy()
     it["category"] = it["item"].map(category)
-    unknown = it["item"] == "egress (destination unknown)"
-    it.loc[unknown, "quantity"] = np.nan  # pulled GB are known; the share leaving is not
+    # pulled GB are known, the share leaving is not (a known 0 GB stays 0: nothing left)
+    unknown = (it["item"] == "egress (destination unknown)") & it["usd"].isna()
+    it.loc[unknown, "quantity"] = np.nan
     rep = it["item"] == "replication storage"
     dest = it.loc[rep, "destination"].astype(str).str.split("/", n=1, expand=True)
     if rep.any():
