@@ -256,3 +256,13 @@ def test_legacy_csv_blank_amounts_are_empty_and_garbage_is_a_clear_error(tmp_pat
     f.write_text(text.replace(",5.0,0.5,", ",five,0.5,"))
     with pytest.raises(BillError, match=r"blank\.csv: cannot read as CUR"):
         import_bill(str(f))
+
+
+def test_names_from_the_cur_are_sanitised_on_the_terminal(tmp_path):
+    evil = "QQQ1-TimedStorage-ByteHrs\x1b]0;pwned\x07\nforged line"
+    f = write_cur2(tmp_path / "cur.parquet", [line(evil, 1.0, 0.1)])
+    res = CliRunner().invoke(cli, ["bill", "import", str(f), "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    assert "\x1b" not in res.output and "\x07" not in res.output
+    assert "note: unknown usage-type prefix 'QQQ1'" in res.output
+    assert "\nforged line" not in res.output  # the newline cannot start a second line

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .. import text
 from .options import with_examples
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def fetch_command(
     bill = fetch_bill(month_list, profile=profile, endpoint_url=endpoint_url)
     meta = bill.attrs["meta"]
     write_bill(bill, out, force=force)
-    click.echo(_wrote(out, bill))
+    click.echo(text.terminal(_wrote(out, bill)))
     click.echo(
         f"Cost Explorer: {meta['requests']} request(s) made, ${meta['request_usd']:.2f} "
         f"(AWS charges $0.01 per request)."
@@ -112,8 +113,10 @@ def import_command(
     write_bill(bill, out, force=force)
     meta = bill.attrs["meta"]
     click.echo(
-        _wrote(out, bill)
-        + f" from {len(meta['inputs'])} file(s), {meta['rows_read']:,} ECR line items."
+        text.terminal(
+            _wrote(out, bill)
+            + f" from {len(meta['inputs'])} file(s), {meta['rows_read']:,} ECR line items."
+        )
     )
     _notes(meta)
 
@@ -129,4 +132,4 @@ def _wrote(out: str, bill: pd.DataFrame) -> str:
 
 def _notes(meta: dict[str, Any]) -> None:
     for note in meta.get("notes", []):
-        click.echo(f"  note: {note}", err=True)
+        click.echo(f"  note: {text.terminal(note)}", err=True)  # names from the CUR, sanitised

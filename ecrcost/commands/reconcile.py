@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .. import text
 from .options import (
     echo_output,
     exit_if_incomplete,
@@ -57,5 +58,5 @@ def reconcile_command(
     df = reconcile(snap, bill_dir, month, scope=scope, traffic=traffic_file, prices=prices_file)
     echo_output(render(df, fmt, title=f"Estimate vs bill, {month}"))
     lines = [df.attrs["summary"]["line"]] + [f"{k}: {v}" for k, v in df.attrs["method"].items()]
-    click.echo("\n".join(lines), err=fmt in ("csv", "json"))
+    click.echo("\n".join(text.terminal(line) for line in lines), err=fmt in ("csv", "json"))
     exit_if_incomplete(snap)
