@@ -10,7 +10,7 @@ Synthetic snapshots (`ecrcost.synthetic.synthetic_snapshot`: ~5 manifest->blob e
 files under K-1 new account ids with every digest id offset (new content, so 10M images carry
 ~50M distinct edges); it is written table by table, never held in memory whole.
 
-Every case runs in a fresh Python process, so each peak-memory figure (ru_maxrss, the process
+Every case runs in a fresh Python process, so each peak-memory figure (VmHWM, the process
 high-water mark) belongs to that case alone. Cases:
 
 - ``costs-repository`` / ``costs-registry``: `load_snapshot` + `ecrcost.costs(snap, by="repository",
@@ -62,6 +62,13 @@ FROM pairs GROUP BY account_id, region, repository
 
 
 def peak_mb() -> float:
+    """This process's peak RSS (MB): VmHWM from /proc, which execve resets (ru_maxrss does not:
+    Linux carries the parent's high-water mark over fork + exec, so every case would report
+    the generator's peak)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 

@@ -240,7 +240,7 @@ class V2Files:
                 raise SnapshotError(f"{f}: unreadable Parquet table ({e})") from None
             for key, value in (("account_id", account), ("region", region)):
                 if key in wanted:
-                    t = t.append_column(key, pa.array([value] * t.num_rows, pa.string()))
+                    t = t.append_column(key, _constant(value, t.num_rows))
             pieces.append(t)
         if not pieces:
             return _empty_v2(name, wanted)
@@ -341,6 +341,12 @@ def _position(name: str) -> list[str]:
 
 def _schema_name(name: str, col: str) -> str:
     return {v: k for k, v in DIGEST_IDS.get(name, {}).items()}.get(col, col)
+
+
+def _constant(value: str | None, n: int) -> pa.Array:
+    """A string column of `n` copies of `value` (built in Arrow, not as a Python list)."""
+    codes = pa.array(np.zeros(n, dtype=np.int32))
+    return pa.DictionaryArray.from_arrays(codes, pa.array([value], pa.string())).cast(pa.string())
 
 
 def _dec(v: str) -> str | None:

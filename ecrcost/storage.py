@@ -144,7 +144,7 @@ def _quote(s: str) -> str:
 
 def blob_graph(snapshot: Snapshot) -> BlobGraph:
     """Load what the model needs into DuckDB once and derive every image's kind and bytes."""
-    con = duckdb.connect(config={"threads": _threads()})
+    con = duckdb.connect(config={"threads": _threads(), "preserve_insertion_order": False})
     sources, tables = _sources(snapshot)
     for name, table in tables.items():
         con.register(name, table)

@@ -9,7 +9,8 @@ SELECT position AS row, account_id, region, repository, digest_id,
        epoch_ns(pushed_at) AS pushed_ns, epoch_ns(last_pull_at) AS last_pull_ns
 FROM {images};
 CREATE TEMP VIEW manifests_in AS SELECT digest_id, kind FROM {manifests};
-CREATE TEMP VIEW blobs_in AS SELECT manifest_id, blob_id, size_bytes FROM {blobs} WHERE NOT repeat;
+-- the edges are read twice (manifest bytes, repository blobs): decoded once
+CREATE TEMP TABLE blobs_in AS SELECT manifest_id, blob_id, size_bytes FROM {blobs} WHERE NOT repeat;
 CREATE TEMP VIEW children_in AS SELECT index_id, child_id FROM {children};
 CREATE TEMP VIEW repositories_in AS
 SELECT account_id, region, repository, images_complete FROM {repositories};
