@@ -114,6 +114,7 @@ def run_case(snapshot_dir: str, case: str) -> dict[str, float | str]:
     t0, c0 = time.perf_counter(), cpu_s()
     if case == "reference":
         con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # never print to the terminal
         load_s = 0.0
         df = con.sql(REFERENCE_SQL.format(d=snapshot_dir)).df()
         rows, unique, storage_usd = len(df), float(df["unique_bytes"].sum()), float("nan")

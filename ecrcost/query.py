@@ -32,6 +32,7 @@ _ALLOWED = {duckdb.StatementType.SELECT}
 def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     """A locked-down DuckDB connection holding the snapshot's tables and the model's outputs."""
     con = duckdb.connect(config={"threads": 2})
+    con.execute("SET enable_progress_bar = false")  # never print to the terminal
     columns = {
         n: v2_columns(n) + (list(PARTITION_KEYS) if n in PARTITIONED else []) for n in SCHEMA
     }

@@ -276,67 +276,80 @@ def check_v2(files: V2Files, where: str) -> None:
     validated without reading its tables into memory. Raises `SnapshotError` naming the table,
     the first offending row (its position in the table) and why."""
     con = duckdb.connect(config={"threads": 2})
+    con.execute("SET enable_progress_bar = false")  # never print to the terminal
+    hive = "hive_partitioning = true, hive_types = {'account_id': VARCHAR, 'region': VARCHAR}"
     for name in SCHEMA:
         if not files.files[name]:
             continue
-        t = files.arrow(name, [*_checked_columns(name), *_position(name)])
-        if name not in PARTITIONED:
-            t = t.append_column(POSITION, pa.array(np.arange(t.num_rows, dtype=np.int64)))
-        con.register("t", t)
-        pos = POSITION
+        glob = files.globs(name).replace("'", "''")
+        if name in PARTITIONED:
+            src, pos = f"read_parquet('{glob}', {hive})", POSITION
+        else:
+            src, pos = f"read_parquet('{glob}', file_row_number = true)", "file_row_number"
         ids = DIGEST_IDS.get(name, {})
         key = [ids.get(c, c) for c in KEYS.get(name, [])]
+        checks = []
         if key:
-            cols = ", ".join(key)
-            null = " OR ".join(f"{c} IS NULL" for c in key)
-            row = con.execute(
-                f"SELECT {pos} AS p, {cols} FROM t WHERE {null} ORDER BY p LIMIT 1"
-            ).fetchall()
-            if row:
-                col = next(c for c, v in zip(key, row[0][1:], strict=True) if v is None)
+            checks.append(("null", " OR ".join(f"{c} IS NULL" for c in key)))
+        for col in NON_NEGATIVE.get(name, []):
+            if _stats_non_negative(files.files[name], col):
+                continue  # every row group's minimum is >= 0: no scan needed
+            unknown_ok = "" if col == "pulls" else f"{col} IS NOT NULL AND "
+            checks.append(
+                (col, f"{unknown_ok}(NOT isfinite({col}::DOUBLE) OR {col} < 0 OR {col} IS NULL)")
+            )
+        parts = [f"min({pos}) FILTER ({cond})" for _, cond in checks]
+        if key:
+            parts += ["count(*)", f"count(DISTINCT hash({', '.join(key)}))"]
+        if not parts:
+            continue  # nothing to check in this table (the stats settled its sizes)
+        got = con.execute(f"SELECT {', '.join(parts)} FROM {src}").fetchall()[0]
+        for (what, _), row in zip(checks, got, strict=False):
+            if row is None:
+                continue
+            if what == "null":
+                values = con.execute(f"SELECT {', '.join(key)} FROM {src} WHERE {pos} = {row}")
+                col = next(c for c, v in zip(key, values.fetchall()[0], strict=True) if v is None)
                 raise SnapshotError(
-                    f"{where}/{name}: row {row[0][0]}: {_schema_name(name, col)} is missing "
+                    f"{where}/{name}: row {row}: {_schema_name(name, col)} is missing "
                     "(part of the table's key)"
                 )
-            has_dup = con.execute(
-                f"SELECT 1 FROM t GROUP BY {cols} HAVING count(*) > 1 LIMIT 1"
-            ).fetchall()
-            # only then the slower query for the first row that repeats an earlier one
-            dup = (
-                con.execute(
-                    f"SELECT min(p) FROM (SELECT {pos} AS p, row_number() OVER "
-                    f"(PARTITION BY {cols} ORDER BY {pos}) AS k FROM t) WHERE k > 1"
-                ).fetchall()
-                if has_dup
-                else [(None,)]
+            value = con.execute(f"SELECT {what} FROM {src} WHERE {pos} = {row}").fetchall()
+            raise SnapshotError(
+                f"{where}/{name}: row {row}: {what} = {value[0][0]} (must be a finite number >= 0)"
             )
-            if dup[0][0] is not None:
+        if key and got[-1] < got[-2]:  # hashes repeat: find the first row that repeats a key
+            cols = ", ".join(key)
+            dup = con.execute(
+                f"SELECT min(p) FROM (SELECT {pos} AS p, row_number() OVER "
+                f"(PARTITION BY {cols} ORDER BY {pos}) AS k FROM {src}) WHERE k > 1"
+            ).fetchall()[0][0]
+            if dup is not None:
                 raise SnapshotError(
-                    f"{where}/{name}: row {dup[0][0]}: duplicated {'/'.join(KEYS[name])}; each may "
+                    f"{where}/{name}: row {dup}: duplicated {'/'.join(KEYS[name])}; each may "
                     "appear once"
                 )
-        for col in NON_NEGATIVE.get(name, []):
-            nan_ok = "" if col == "pulls" else f"{col} IS NOT NULL AND "
-            bad = f"{nan_ok}(NOT isfinite({col}::DOUBLE) OR {col} < 0 OR {col} IS NULL)"
-            neg = con.execute(
-                f"SELECT {pos} AS p, {col} FROM t WHERE {bad} ORDER BY p LIMIT 1"
-            ).fetchall()
-            if neg:
-                raise SnapshotError(
-                    f"{where}/{name}: row {neg[0][0]}: {col} = {neg[0][1]} (must be a finite number >= 0)"
-                )
-        con.unregister("t")
 
 
-def _checked_columns(name: str) -> list[str]:
-    ids = DIGEST_IDS.get(name, {})
-    return list(
-        dict.fromkeys([ids.get(c, c) for c in KEYS.get(name, []) + NON_NEGATIVE.get(name, [])])
-    )
-
-
-def _position(name: str) -> list[str]:
-    return [POSITION] if name in PARTITIONED else []
+def _stats_non_negative(files: list[tuple[Path, str | None, str | None]], col: str) -> bool:
+    """True when the Parquet statistics of integer column `col` show a minimum >= 0 in every row
+    group of every file (integers are finite; nulls are allowed for sizes)."""
+    for f, _, _ in files:
+        meta = pq.read_metadata(f)
+        names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+        if col not in names:
+            return False
+        j = names.index(col)
+        for g in range(meta.num_row_groups):
+            c = meta.row_group(g).column(j)
+            st = c.statistics
+            if c.physical_type not in ("INT32", "INT64") or st is None:
+                return False
+            if st.has_min_max and st.min < 0:
+                return False
+            if not st.has_min_max and st.null_count != meta.row_group(g).num_rows:
+                return False
+    return True
 
 
 def _schema_name(name: str, col: str) -> str:

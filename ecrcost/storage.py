@@ -144,7 +144,13 @@ def _quote(s: str) -> str:
 
 def blob_graph(snapshot: Snapshot) -> BlobGraph:
     """Load what the model needs into DuckDB once and derive every image's kind and bytes."""
-    con = duckdb.connect(config={"threads": _threads(), "preserve_insertion_order": False})
+    con = duckdb.connect(
+        config={
+            "threads": _threads(),
+            "preserve_insertion_order": False,
+        }
+    )
+    con.execute("SET enable_progress_bar = false")  # never print to the terminal
     sources, tables = _sources(snapshot)
     for name, table in tables.items():
         con.register(name, table)
