@@ -164,3 +164,10 @@ def test_cli_prints_the_result_and_one_line_errors(snap_dir):
     assert r.exit_code == 1
     assert r.output.startswith("Error: Parser Error") and r.output.count("\n") == 1
     assert "Traceback" not in r.output
+
+
+def test_cli_takes_a_query_that_starts_with_a_comment_after_double_dash(snap_dir):
+    q = query("images never pulled")
+    r = CliRunner().invoke(cli, ["sql", str(snap_dir), "--format", "json", "--", q])
+    assert r.exit_code == 0, r.output
+    assert r.output.lstrip().startswith("[")
