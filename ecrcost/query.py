@@ -23,6 +23,7 @@ from .errors import QueryError
 from .pricing.summary import costs
 from .schema import DIGEST_IDS, PARTITION_KEYS, PARTITIONED, SCHEMA, v2_columns
 from .snapshot import Snapshot
+from .snapshot_files import duckdb_connect
 from .storage import repository_storage
 
 VIEWS = (*SCHEMA, "repository_storage", "costs")
@@ -31,8 +32,7 @@ _ALLOWED = {duckdb.StatementType.SELECT}
 
 def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     """A locked-down DuckDB connection holding the snapshot's tables and the model's outputs."""
-    con = duckdb.connect(config={"threads": 2})
-    con.execute("SET enable_progress_bar = false")  # never print to the terminal
+    con = duckdb_connect()
     columns = {
         n: v2_columns(n) + (list(PARTITION_KEYS) if n in PARTITIONED else []) for n in SCHEMA
     }

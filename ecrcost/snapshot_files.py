@@ -270,13 +270,23 @@ class V2Files:
             raise SnapshotError(f"{self.path / name}: column of the wrong type ({e})") from None
 
 
+def duckdb_connect(**config: Any) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection on this process's CPUs that never draws a progress bar
+    (ecrcost's output is its own). `config`: more DuckDB settings."""
+    con = duckdb.connect(config={"threads": max(1, len(os.sched_getaffinity(0))), **config})
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:  # Jupyter without ipywidgets refuses the setting (and draws no bar)
+        pass
+    return con
+
+
 def check_v2(files: V2Files, where: str) -> None:
     """The table rules of `ecrcost.validation` (keys present and unique, sizes and pull counts
     finite and >= 0), checked by DuckDB over the v2 files themselves, so a loaded snapshot is
     validated without reading its tables into memory. Raises `SnapshotError` naming the table,
     the first offending row (its position in the table) and why."""
-    con = duckdb.connect(config={"threads": 2})
-    con.execute("SET enable_progress_bar = false")  # never print to the terminal
+    con = duckdb_connect()
     hive = "hive_partitioning = true, hive_types = {'account_id': VARCHAR, 'region': VARCHAR}"
     for name in SCHEMA:
         if not files.files[name]:

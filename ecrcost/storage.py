@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 
 from .schema import PARTITIONED
 from .snapshot import Snapshot
+from .snapshot_files import duckdb_connect
 
 Scope = Literal["repository", "registry"]
 SCOPES: tuple[str, ...] = ("repository", "registry")
@@ -144,13 +145,7 @@ def _quote(s: str) -> str:
 
 def blob_graph(snapshot: Snapshot) -> BlobGraph:
     """Load what the model needs into DuckDB once and derive every image's kind and bytes."""
-    con = duckdb.connect(
-        config={
-            "threads": _threads(),
-            "preserve_insertion_order": False,
-        }
-    )
-    con.execute("SET enable_progress_bar = false")  # never print to the terminal
+    con = duckdb_connect(preserve_insertion_order=False)
     sources, tables = _sources(snapshot)
     for name, table in tables.items():
         con.register(name, table)
@@ -173,12 +168,6 @@ def blob_graph(snapshot: Snapshot) -> BlobGraph:
         img_group=group,
         group_keys=keys.astype({k: "string" for k in REPO_KEY}),
     )
-
-
-def _threads() -> int:
-    import os
-
-    return max(1, len(os.sched_getaffinity(0)))
 
 
 def _float(a: Any) -> np.ndarray:
