@@ -397,3 +397,50 @@ def test_guard_refuses_ecs_and_lambda_mutations(moto_aws):
         aws.client("lambda", REGION).delete_function(FunctionName="f")
     with pytest.raises(ReadOnlyViolation):
         aws.client("ecr", REGION).put_lifecycle_policy(repositoryName="a", lifecyclePolicyText="{}")
+
+
+def test_report_savings_section_uses_the_planner():
+    images = [
+        dict(name="old", tags=["v1"], pushed=300),  # unpulled for 90+ days: a naive candidate
+        dict(name="run", tags=["v2"], pushed=300),  # the same, but it runs
+        dict(name="u", tags=[], pushed=200),  # untagged: the repository's policy expires it
+        dict(name="new", tags=["v3"], pushed=1, pulled=1),
+    ]
+    policy = json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "selection": {
+                        "tagStatus": "untagged",
+                        "countType": "sinceImagePushed",
+                        "countUnit": "days",
+                        "countNumber": 30,
+                    },
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    )
+    snap = repo_snapshot(
+        images,
+        policy=policy,
+        in_use=[{"name": "run", "source": "lambda", "resource": "fn"}],
+        layer_size=2**30,
+    )
+    snap.meta["registries"] = [
+        {"account_id": ACCOUNT, "region": REGION, "pull_time_update_exclusions": []}
+    ]
+    snap.meta["in_use"]["inspector"] = {f"{ACCOUNT} {REGION}": "on"}
+    rep = ecrcost.report(snap)
+    current = rep["lifecycle_current"]
+    assert current["images_expired"].tolist() == [1]
+    assert current["freed_bytes"].iloc[0] == 2**30 + 100
+    recommended = rep["lifecycle_recommended"]
+    assert recommended["candidate_images"].tolist() == [1]  # "old"; "run" is in use
+    hits = rep["naive_cleanup_in_use"]
+    assert hits["digest"].tolist() == [digest("run")] and "lambda fn" in hits["used_by"].iloc[0]
+    section = next(s for s in rep.sections if s.id == "savings")
+    paras = " ".join(section.paragraphs)
+    assert "would delete 1 images that are in use" in paras
+    assert "no pull-time update exclusion is registered" in paras

@@ -8,7 +8,7 @@
 """
 
 from .economics import archive_economics, recommended_policy, write_policies
-from .evaluate import evaluate, evaluate_policy
+from .evaluate import evaluate, evaluate_policy, in_use_images, in_use_known
 from .plan import CleanupPlan, cleanup_plan, plan_cleanup
 from .policy import Policy, Rule, parse_policy
 
@@ -20,6 +20,8 @@ __all__ = [
     "cleanup_plan",
     "evaluate",
     "evaluate_policy",
+    "in_use_images",
+    "in_use_known",
     "parse_policy",
     "plan_cleanup",
     "recommended_policy",

@@ -28,6 +28,7 @@ itself acts within 24 hours of an image meeting the criteria.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -160,15 +161,20 @@ def evaluate(
         reason[group == g] = text
     feats = _Features.build(imgs, snapshot, when)
     # evaluate each distinct policy once over all its repositories' images
-    by_policy: dict[int, tuple[Policy, list[int]]] = {}
+    # repositories with equal policies are evaluated together; rows grouped with one sort
+    distinct: dict[Policy, int] = {}
+    pol_of_group = np.full(len(keys) + 1, -1, dtype=np.int64)
     for g, pol in texts.items():
         if pol is not None:
-            by_policy.setdefault(id(pol), (pol, []))[1].append(g)
-    for pol, gs in by_policy.values():
-        rows = np.flatnonzero(np.isin(group, gs) & selected)
+            pol_of_group[g] = distinct.setdefault(pol, len(distinct))
+    img_pol = np.where(selected, pol_of_group[group] if n else np.zeros(0, np.int64), -1)
+    order = np.argsort(img_pol, kind="stable")
+    bounds = np.searchsorted(img_pol[order], np.arange(len(distinct) + 1))
+    for pol, k in distinct.items():
+        rows = order[bounds[k] : bounds[k + 1]]
         _apply_rules(pol, rows, feats, group, action, rule_of, reason)
 
-    in_use, use_text = _in_use(snapshot, imgs)
+    in_use, use_text = in_use_images(snapshot)
     blocked = np.full(n, -1, dtype=np.int64)
     hit = in_use & (action != KEEP)
     blocked[hit] = rule_of[hit]
@@ -184,7 +190,7 @@ def evaluate(
     _index_constraint(snapshot, imgs, action, rule_of, reason, blocked)
     _referrers(feats, action, rule_of, reason)
 
-    if not (snapshot.meta.get("in_use") or {}).get("collected") and not _has_in_use(snapshot):
+    if not in_use_known(snapshot):
         warnings.append(
             "in-use images unknown: the snapshot was collected without --in-use, so images that "
             "ECS tasks or Lambda functions run are not protected by this plan"
@@ -302,21 +308,28 @@ def _apply_rules(
     rule_of: np.ndarray,
     reason: np.ndarray,
 ) -> None:
-    """Mark `rows` (the images of the repositories under `policy`) rule by rule."""
-    in_rows = np.zeros(f.n, dtype=bool)
-    in_rows[rows] = True
-    claimed_by = np.full(f.n, -1, dtype=np.int64)
+    """Mark `rows` (the images of the repositories under `policy`) rule by rule; every array here
+    is restricted to `rows`, so a policy costs time in proportion to its own images."""
+    n = len(rows)
+    standard, archive = f.standard[rows], f.archive[rows]
+    follows = f.referrer[rows]
+    grp = group[rows]
+    claimed_by = np.full(n, -1, dtype=np.int64)
+    act = np.zeros(n, dtype=np.int8)
     for rule in policy.rules:
-        cls = f.archive if rule.storage_class == "archive" else f.standard
-        seen = in_rows & cls & ~f.referrer & f.tag_mask(rule)
-        would, detail = _criterion(rule, seen, f, group)
+        cls = archive if rule.storage_class == "archive" else standard
+        seen = cls & ~follows & f.tag_mask(rule)[rows]
+        would, detail = _criterion(rule, seen, f, rows, grp)
         new = would & (claimed_by < 0)
         code = EXPIRE if rule.action == "expire" else TRANSITION
-        action[new], rule_of[new] = code, rule.priority
-        reason[new] = [f"{rule.label}: {d}" for d in detail[new]] if new.any() else []
-        shadow = would & (claimed_by >= 0) & (action == KEEP)
+        act[new] = code
+        hit = rows[new]
+        action[hit], rule_of[hit] = code, rule.priority
+        if len(hit):
+            reason[hit] = [f"{rule.label}: {d}" for d in detail(new)]
+        shadow = would & (claimed_by >= 0) & (act == KEEP)
         if shadow.any():
-            reason[shadow] = [
+            reason[rows[shadow]] = [
                 f"protected: rule {rule.priority} would {rule.action} it, but it matches the "
                 f"tagging of higher-priority rule {c}"
                 for c in claimed_by[shadow]
@@ -325,40 +338,44 @@ def _apply_rules(
 
 
 def _criterion(
-    rule: Rule, seen: np.ndarray, f: _Features, group: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(the images `rule` would mark among `seen`, a per-image detail text for its reason)."""
+    rule: Rule, seen: np.ndarray, f: _Features, rows: np.ndarray, grp: np.ndarray
+) -> tuple[np.ndarray, Callable[[np.ndarray], list[str]]]:
+    """(which of `rows` `rule` would mark among those it sees, a function giving the reason's
+    detail text for a mask of them)."""
     n = rule.count_number
-    detail = np.full(f.n, "", dtype=object)
     if rule.count_type == "imageCountMoreThan":
         idx = np.flatnonzero(seen)
-        # newest first within each repository (ties: the later row first, i.e. stable by digest)
-        order = idx[np.lexsort((-idx, -f.order[idx], group[idx]))]
-        g = group[order]
+        # newest first within each repository (ties: the later row first)
+        order = idx[np.lexsort((-rows[idx], -f.order[rows[idx]], grp[idx]))]
+        g = grp[order]
         start = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
-        rank = np.arange(len(order)) - np.repeat(start, np.diff(np.r_[start, len(order)]))
-        would = np.zeros(f.n, dtype=bool)
-        would[order[rank >= n]] = True
-        detail[order] = [f"number {r + 1} by push time, newest first; keeps {n}" for r in rank]
-        return would, detail
-    ref = {
+        rank_sorted = np.arange(len(order)) - np.repeat(start, np.diff(np.r_[start, len(order)]))
+        rank = np.zeros(len(rows), dtype=np.int64)
+        rank[order] = rank_sorted
+        would = np.zeros(len(rows), dtype=bool)
+        would[order[rank_sorted >= n]] = True
+        return would, lambda m: [
+            f"number {r + 1} by push time, newest first; keeps {n}" for r in rank[m]
+        ]
+    t, what = {
         "sinceImagePushed": (f.pushed, "pushed"),
         "sinceImagePulled": (f.pulled_ref, "last pulled (or pushed/restored)"),
         "sinceImageTransitioned": (f.archived, "archived"),
     }[rule.count_type]
-    t, what = ref
+    t = t[rows]
     known = t != np.iinfo(np.int64).min
     would = seen & known & (t < f.at - n * DAY_NS)
-    if would.any():
-        days = (f.at - t[would]) / DAY_NS
-        detail[would] = [f"{what} {d:.1f} days before evaluation (> {n})" for d in days]
-    return would, detail
+    return would, lambda m: [
+        f"{what} {d:.1f} days before evaluation (> {n})" for d in (f.at - t[m]) / DAY_NS
+    ]
 
 
 # ---- after the rules -----------------------------------------------------------------------------
-def _in_use(snapshot: Snapshot, imgs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(per image: in use?, a short text of what uses it). Indexes and children of an in-use
-    image in the same repository are in use too."""
+def in_use_images(snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``snapshot.images``: (is it in use? (bool array), what uses it (text array)),
+    from the snapshot's ``in_use`` table. Indexes and children of an in-use image in the same
+    repository are in use too."""
+    imgs = snapshot.images.reset_index(drop=True)
     n = len(imgs)
     used = np.zeros(n, dtype=bool)
     text = np.full(n, "", dtype=object)
@@ -493,3 +510,8 @@ def _ns(s: pd.Series) -> np.ndarray:
 def _has_in_use(snapshot: Snapshot) -> bool:
     t = getattr(snapshot, "in_use", None)
     return t is not None and len(t) > 0
+
+
+def in_use_known(snapshot: Snapshot) -> bool:
+    """Was what runs collected (`collect --in-use`) for this snapshot?"""
+    return bool((snapshot.meta.get("in_use") or {}).get("collected")) or _has_in_use(snapshot)

@@ -130,9 +130,10 @@ def cleanup_plan(
     }
     minimum = _archive_minimum_days(catalog)
 
-    std = np.array([std_rate.get(r, np.nan) for r in region], dtype=float)
-    ar = np.array([arch_rate.get(r, np.nan) for r in region], dtype=float)
-    rest = np.array([restore[r].rate if r in restore else np.nan for r in region], dtype=float)
+    regions_s = imgs["region"].astype(object)
+    std = regions_s.map(std_rate).to_numpy(float, na_value=np.nan)
+    ar = regions_s.map(arch_rate).to_numpy(float, na_value=np.nan)
+    rest = regions_s.map({r: p.rate for r, p in restore.items()}).to_numpy(float, na_value=np.nan)
     freed = shares["freed_std"] + shares["freed_archive"]
     moved = shares["moved"]
     saved = (shares["freed_std"] + moved) / GB * std - (moved - shares["freed_archive"]) / GB * ar
@@ -258,7 +259,12 @@ def _short_archive_days(
     expire rule of its repository's policy (matching its tags) would remove it; else 0."""
     out = np.zeros(len(imgs))
     tr = np.flatnonzero(action == "transition")
-    if len(tr) == 0:
+    short = any(
+        r.storage_class == "archive" and r.count_number < minimum
+        for pol in set(ev.rules.values())
+        for r in pol.rules
+    )
+    if len(tr) == 0 or not short:
         return out
     keys = imgs[REPO_KEY].to_numpy(object)
     tags = imgs["tags"].to_numpy(object)
@@ -274,21 +280,22 @@ def _short_archive_days(
 
 
 # ---- summaries -------------------------------------------------------------------------------
-def _sums(g: pd.core.groupby.DataFrameGroupBy) -> pd.DataFrame:
-    return g.agg(
-        images_expired=("action", lambda s: int((s == "expire").sum())),
-        images_transitioned=("action", lambda s: int((s == "transition").sum())),
-        in_use_blocked=("blocked", "sum"),
-        freed_bytes=("freed_bytes", lambda s: s.sum(min_count=1)),
-        to_archive_bytes=("to_archive_bytes", lambda s: s.sum(min_count=1)),
-        saved_month_usd=("saved_month_usd", lambda s: s.sum(min_count=1)),
-        one_time_usd=("one_time_usd", lambda s: s.sum(min_count=1)),
-    )
+_SUMMED = ["freed_bytes", "to_archive_bytes", "saved_month_usd", "one_time_usd"]
+
+
+def _sums(p: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Counts and sums of a `_with_blocked` frame grouped by `by` (NaN sums stay NaN)."""
+    g = p.groupby(by, sort=False)
+    out = g[["images_expired", "images_transitioned", "in_use_blocked"]].sum()
+    return out.join(g[_SUMMED].sum(min_count=1))
 
 
 def _with_blocked(per: pd.DataFrame) -> pd.DataFrame:
+    action = per["action"].to_numpy(object)
     return per.assign(
-        blocked=(per["in_use"] & per["blocked_rule_priority"].notna()).astype(int),
+        images_expired=(action == "expire").astype(np.int64),
+        images_transitioned=(action == "transition").astype(np.int64),
+        in_use_blocked=(per["in_use"] & per["blocked_rule_priority"].notna()).astype(np.int64),
         rule_key=per["rule_priority"].fillna(per["blocked_rule_priority"]),
     )
 
@@ -308,24 +315,24 @@ def _by_rule(per: pd.DataFrame, ev: Evaluation) -> pd.DataFrame:
     p = p[p["rule_key"].notna()]
     if len(p) == 0:
         return pd.DataFrame(columns=cols)
-    labels = {}
-    for key, pol in ev.rules.items():
-        for r in pol.rules:
-            labels[(*key, r.priority)] = r.label
-    p = p.assign(
-        rule=[
-            labels.get((a, b, c, int(k)), f"rule {int(k)}")
-            for a, b, c, k in zip(
-                p["account_id"], p["region"], p["repository"], p["rule_key"], strict=True
-            )
-        ],
-        rule_priority=p["rule_key"].astype("int64"),
+    labels = pd.DataFrame(
+        [(*key, r.priority, r.label) for key, pol in ev.rules.items() for r in pol.rules],
+        columns=[*REPO_KEY, "rule_priority", "rule"],
     )
-    g = p.groupby(["rule_priority", "rule"], sort=True)
-    out = _sums(g)
-    out["repositories"] = g.apply(
-        lambda d: d[REPO_KEY].drop_duplicates().shape[0], include_groups=False
+    p = p.assign(rule_priority=p["rule_key"].astype("int64"))
+    p = p.merge(
+        labels.astype({c: p[c].dtype for c in REPO_KEY}),
+        on=[*REPO_KEY, "rule_priority"],
+        how="left",
     )
+    p["rule"] = p["rule"].fillna("rule " + p["rule_priority"].astype(str))
+    out = _sums(p, ["rule_priority", "rule"])
+    out["repositories"] = (
+        p.drop_duplicates([*REPO_KEY, "rule_priority", "rule"])
+        .groupby(["rule_priority", "rule"], sort=False)
+        .size()
+    )
+    out = out.sort_index()
     return _finish(out.reset_index())[cols]
 
 
@@ -339,7 +346,7 @@ def _by_repository(
     keys = pd.concat([repos[REPO_KEY], per[REPO_KEY]]).drop_duplicates()
     p = _with_blocked(per)
     g = p.groupby(REPO_KEY, sort=False)
-    sums = _sums(g)
+    sums = _sums(p, REPO_KEY)
     sums["images"] = g.size()
     sums["images_in_use"] = g["in_use"].sum()
     out = keys.merge(sums.reset_index(), on=REPO_KEY, how="left")

@@ -75,7 +75,7 @@ class Rule:
     count_number: int
     action: str
 
-    @property
+    @cached_property
     def label(self) -> str:
         """A short text for reasons: "rule 2 (expire, tagged prod*, imageCountMoreThan 5)"."""
         if self.tag_status == "tagged":

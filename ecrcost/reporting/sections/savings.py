@@ -1,10 +1,14 @@
-"""Savings candidates: untagged and unpulled images, what deleting them frees, repositories without a lifecycle policy."""
+"""Savings candidates: untagged and unpulled images, what deleting them frees, repositories without
+a lifecycle policy; and the lifecycle planner (`ecrcost.lifecycle`): what the current policies do,
+the recommended policies' extra saving, and the in-use images a naive cleanup would have hit."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from ...lifecycle import archive_economics, cleanup_plan, in_use_images, in_use_known
+from ...lifecycle.plan import pull_time_warnings
 from ...storage import REPO_KEY, image_blob_edges
 from ...units import GB
 from .. import charts
@@ -66,6 +70,8 @@ def build(ctx: Context) -> Section:
         f"{len(lifecycle):,} of {len(ctx.snap.repositories):,} repositories have no lifecycle policy"
         + (f" ({unknown:,} more could not be read)." if unknown else ".")
     )
+    life_paras, life_tables = _lifecycle(ctx, cand)
+    paras += life_paras
     per_repo = per_repo[(per_repo["untagged_images"] > 0) | (per_repo["unpulled_images"] > 0)]
     per_repo = per_repo.sort_values(
         ["unpulled_exclusive_bytes", "untagged_exclusive_bytes"], ascending=False, kind="stable"
@@ -86,8 +92,80 @@ def build(ctx: Context) -> Section:
                 limit=None,
             ),
             Table("no_lifecycle_policy", "Repositories without a lifecycle policy", lifecycle),
+            *life_tables,
         ],
     )
+
+
+def _lifecycle(ctx: Context, cand: pd.DataFrame) -> tuple[list[str], list[Table]]:
+    """The planner's paragraphs and tables: current policies, recommended policies, naive cleanup."""
+    plan = cleanup_plan(ctx.snap, None, catalog=ctx.catalog, graph=ctx.graph)
+    econ = archive_economics(ctx.snap, catalog=ctx.catalog, graph=ctx.graph)
+    r = plan.by_repository
+    exp, tr = int(r["images_expired"].sum()), int(r["images_transitioned"].sum())
+    paras = [
+        f"Current lifecycle policies, evaluated exactly as ECR does at {plan.at:%Y-%m-%d %H:%M} UTC: "
+        f"{exp:,} images expire and {tr:,} move to archive, freeing "
+        f"{format_bytes(r['freed_bytes'].sum())} and archiving "
+        f"{format_bytes(r['to_archive_bytes'].sum())}: {format_usd(r['saved_month_usd'].sum())}/month "
+        f"saved, {format_usd(r['net_12m_usd'].sum())} net over 12 months after "
+        f"{format_usd(r['one_time_usd'].sum())} one-time archive charges (layers deduplicated per "
+        "repository; AWS acts within 24 hours)."
+    ]
+    blocked = int(r["in_use_blocked"].sum())
+    if blocked:
+        paras.append(
+            f"{blocked:,} in-use images are kept although a current rule would remove them."
+        )
+    rec = econ[econ["recommended"] == "archive"]
+    paras.append(
+        f"Recommended policies (each repository's own rules plus: archive images not pulled for 90 "
+        f"days, expire them 180 days later) would save a further "
+        f"{format_usd(rec['saving_12m_usd'].sum() if len(rec) else 0.0)} over 12 months in "
+        f"{len(rec):,} repositories; `ecrcost lifecycle SNAPSHOT --write-policies DIR` writes them "
+        "(ecrcost applies nothing)."
+    )
+    used, what = in_use_images(ctx.snap)
+    naive = (cand["untagged"] | cand["unpulled"]).to_numpy(bool)
+    hit = naive & used
+    if in_use_known(ctx.snap):
+        paras.append(
+            f"A naive cleanup of every candidate above would delete {int(hit.sum()):,} images "
+            "that are in use (ECS, Lambda or Inspector); the planner never expires or archives them."
+        )
+    else:
+        paras.append(
+            "Whether any candidate is in use is unknown: the snapshot was collected without "
+            "--in-use (ECS, Lambda and Inspector were not read)."
+        )
+    paras += pull_time_warnings(ctx.snap)
+    # policies ECR would reject (kept as "no effect" above) are named
+    paras += [
+        f"Lifecycle policy not evaluated: {w}"
+        for w in plan.evaluation.warnings
+        if "in-use" not in w
+    ]
+    acted = r[(r["images_expired"] + r["images_transitioned"] + r["in_use_blocked"]) > 0]
+    hits = ctx.images.loc[hit, [*REPO_KEY, "digest", "tags", "exclusive_bytes"]].assign(
+        used_by=what[hit], candidate=cand.loc[hit, "reason"].to_numpy()
+    )
+    return paras, [
+        Table(
+            "lifecycle_current",
+            "Current lifecycle policies by repository",
+            acted.reset_index(drop=True),
+        ),
+        Table(
+            "lifecycle_recommended",
+            "Recommended archive policies (12 months)",
+            rec.drop(columns=["policy_json"]).reset_index(drop=True),
+        ),
+        Table(
+            "naive_cleanup_in_use",
+            "In-use images a naive cleanup would delete",
+            hits.reset_index(drop=True),
+        ),
+    ]
 
 
 def _storage_rate(ctx: Context) -> pd.Series:
