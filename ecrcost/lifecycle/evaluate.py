@@ -157,10 +157,12 @@ def evaluate(
     action = np.zeros(n, dtype=np.int8)
     rule_of = np.full(n, -1, dtype=np.int64)
     reason = np.full(n, "matched by no rule", dtype=object)
-    for g, text in repo_reason.items():
-        reason[group == g] = text
+    if repo_reason and n:
+        per_group = np.full(len(keys), "matched by no rule", dtype=object)
+        for g, text in repo_reason.items():
+            per_group[g] = text
+        reason = per_group[group]
     feats = _Features.build(imgs, snapshot, when)
-    # evaluate each distinct policy once over all its repositories' images
     # repositories with equal policies are evaluated together; rows grouped with one sort
     distinct: dict[Policy, int] = {}
     pol_of_group = np.full(len(keys) + 1, -1, dtype=np.int64)
@@ -170,8 +172,8 @@ def evaluate(
     img_pol = np.where(selected, pol_of_group[group] if n else np.zeros(0, np.int64), -1)
     order = np.argsort(img_pol, kind="stable")
     bounds = np.searchsorted(img_pol[order], np.arange(len(distinct) + 1))
-    for pol, k in distinct.items():
-        rows = order[bounds[k] : bounds[k + 1]]
+    for pol, code in distinct.items():
+        rows = order[bounds[code] : bounds[code + 1]]
         _apply_rules(pol, rows, feats, group, action, rule_of, reason)
 
     in_use, use_text = in_use_images(snapshot)

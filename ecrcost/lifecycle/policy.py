@@ -168,8 +168,6 @@ def parse_policy(policy: str | bytes | dict[str, Any] | Policy, source: str = "p
         raise fail('a lifecycle policy is a JSON object with a "rules" list')
     if set(doc) - {"rules"}:
         raise fail(f"unknown key(s) {sorted(set(doc) - {'rules'})}")
-    if not doc["rules"]:
-        raise fail("a lifecycle policy needs at least one rule")
     rules = [_parse_rule(i, r, fail) for i, r in enumerate(doc["rules"], 1)]
     _check_together(rules, fail)
     return Policy(tuple(sorted(rules, key=lambda r: r.priority)))
