@@ -120,3 +120,20 @@ def repo_snapshot(
 def expired(result: pd.DataFrame, images: list[dict[str, Any]], action: str = "expire") -> set[str]:
     names = {digest(im["name"]): im["name"] for im in images}
     return {names[d] for d in result.loc[result["action"] == action, "image_digest"]}
+
+
+#: "expire untagged images pushed more than 30 days ago"
+UNTAGGED_30 = {
+    "rules": [
+        {
+            "rulePriority": 1,
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": 30,
+            },
+            "action": {"type": "expire"},
+        }
+    ]
+}

@@ -8,25 +8,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from lifecycle_fixtures import digest, repo_snapshot
+from lifecycle_fixtures import UNTAGGED_30, digest, repo_snapshot
 
 from ecrcost.cli import cli
 from ecrcost.lifecycle import parse_policy
-
-UNTAGGED_30 = {
-    "rules": [
-        {
-            "rulePriority": 1,
-            "selection": {
-                "tagStatus": "untagged",
-                "countType": "sinceImagePushed",
-                "countUnit": "days",
-                "countNumber": 30,
-            },
-            "action": {"type": "expire"},
-        }
-    ]
-}
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from collect_fixtures import image_manifest, push
-from lifecycle_fixtures import ACCOUNT, REGION, digest, expired, repo_snapshot
+from lifecycle_fixtures import ACCOUNT, REGION, UNTAGGED_30, digest, expired, repo_snapshot
 
 import ecrcost
 from ecrcost.aws import COLLECT_ACTIONS, IN_USE_ACTIONS, Aws, is_read_operation
@@ -406,22 +406,7 @@ def test_report_savings_section_uses_the_planner():
         dict(name="u", tags=[], pushed=200),  # untagged: the repository's policy expires it
         dict(name="new", tags=["v3"], pushed=1, pulled=1),
     ]
-    policy = json.dumps(
-        {
-            "rules": [
-                {
-                    "rulePriority": 1,
-                    "selection": {
-                        "tagStatus": "untagged",
-                        "countType": "sinceImagePushed",
-                        "countUnit": "days",
-                        "countNumber": 30,
-                    },
-                    "action": {"type": "expire"},
-                }
-            ]
-        }
-    )
+    policy = json.dumps(UNTAGGED_30)
     snap = repo_snapshot(
         images,
         policy=policy,

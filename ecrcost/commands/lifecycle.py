@@ -17,23 +17,6 @@ from .options import (
     with_examples,
 )
 
-IMAGE_JSON_COLUMNS = [
-    "account_id",
-    "region",
-    "repository",
-    "image_digest",
-    "tags",
-    "action",
-    "rule_priority",
-    "reason",
-    "in_use",
-    "blocked_rule_priority",
-    "freed_bytes",
-    "to_archive_bytes",
-    "saved_month_usd",
-    "one_time_usd",
-]
-
 
 @click.command("lifecycle")
 @snapshot_argument
@@ -111,7 +94,7 @@ def lifecycle_command(
     """
     # the library is imported here so that `ecrcost --help` stays fast (as in cli.py)
     from ..lifecycle.economics import archive_economics, economics_json, write_policies
-    from ..lifecycle.plan import cleanup_plan
+    from ..lifecycle.plan import PLAN_IMAGE_COLUMNS, cleanup_plan
     from ..pricing.catalog import load_catalog
     from ..reporting.tables import records, render
     from ..snapshot import load_snapshot
@@ -140,7 +123,7 @@ def lifecycle_command(
     if fmt == "json":
         doc = {
             "evaluated_at": plan.at.isoformat(),
-            "images": records(plan.images[IMAGE_JSON_COLUMNS]),
+            "images": records(plan.images[PLAN_IMAGE_COLUMNS]),
             "by_rule": records(plan.by_rule),
             "by_repository": records(plan.by_repository),
             "archive_economics": economics_json(econ),
@@ -150,7 +133,7 @@ def lifecycle_command(
         }
         click.echo(json.dumps(doc, indent=2, default=str))
     elif fmt == "csv":
-        echo_output(render(plan.images[IMAGE_JSON_COLUMNS], "csv"))
+        echo_output(render(plan.images[PLAN_IMAGE_COLUMNS], "csv"))
     else:
         acted = plan.images[
             (plan.images["action"] != "keep") | plan.images["blocked_rule_priority"].notna()

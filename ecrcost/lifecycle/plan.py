@@ -36,10 +36,19 @@ from ..pricing.tiers import split_tiers
 from ..snapshot import Snapshot
 from ..storage import REPO_KEY, BlobGraph, blob_graph
 from ..units import DAYS_PER_MONTH, GB
-from .evaluate import Evaluation, evaluate
+from .evaluate import IMAGE_COLUMNS, Evaluation, evaluate
 from .policy import ARCHIVE_MINIMUM_DAYS, Policy
 
 MONTHS = 12
+
+#: the per-image columns of a plan (`ecrcost lifecycle` JSON ``images`` and CSV)
+PLAN_IMAGE_COLUMNS = [
+    *IMAGE_COLUMNS,
+    "freed_bytes",
+    "to_archive_bytes",
+    "saved_month_usd",
+    "one_time_usd",
+]
 
 #: money and byte columns shared by the per-rule and per-repository summaries
 SUMMARY_COLUMNS = [
