@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from ..aws import Aws, describe_error
 from ..errors import BillError
+from ..snapshot_files import duckdb_connect
 from .table import bill_meta, conform_bill
 from .usage_types import UNITS, category_of, prefix_map, region_of, repository_of
 
@@ -239,7 +240,7 @@ def _read_group(group: list[Any]) -> tuple[pd.DataFrame, bool]:
         WHERE {q(picked["product_code"])} = '{PRODUCT_CODE}'
         GROUP BY ALL
     """
-    con = duckdb.connect()
+    con = duckdb_connect()  # on this process's CPUs, no progress bar
     try:
         con.execute("SET TimeZone = 'UTC'")
         frame = con.execute(sql, {"files": files}).df()
