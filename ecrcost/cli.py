@@ -17,6 +17,7 @@ import click
 
 from . import __version__, text
 from .commands.bill import bill_group
+from .commands.diff import diff_command
 from .commands.lifecycle import lifecycle_command
 from .commands.merge import merge_command
 from .commands.options import (
@@ -693,3 +694,4 @@ cli.add_command(reconcile_command)
 cli.add_command(lifecycle_command)
 cli.add_command(sql_command)
 cli.add_command(merge_command)
+cli.add_command(diff_command)

@@ -31,6 +31,7 @@ COMMANDS = [
     "lifecycle",
     "sql",
     "merge",
+    "diff",
 ]
 
 
@@ -68,15 +69,15 @@ def test_every_command_has_a_readme_example(command):
 def test_every_help_ends_with_an_example(command):
     result = CliRunner().invoke(cli, [*command.split(), "--help"], terminal_width=100)
     assert result.exit_code == 0, result.output
-    help_text = result.output.split("Options:")[0].rstrip()  # click puts options after the text
-    lines = help_text.splitlines()
-    assert "Examples:" in [line.strip() for line in lines], help_text
-    examples = [
-        line.strip() for line in lines[[line.strip() for line in lines].index("Examples:") + 1 :]
-    ]
-    assert examples and all(e.startswith("ecrcost ") for e in examples), (
-        help_text
-    )  # ends with examples
+    help_text = result.output  # examples in the text (before Options:) or in click's epilog (after)
+    lines = [line.strip() for line in help_text.splitlines()]
+    assert "Examples:" in lines, help_text
+    examples = []
+    for line in lines[lines.index("Examples:") + 1 :]:
+        if not line or line == "Options:":
+            break
+        examples.append(line)
+    assert examples and all(e.startswith("ecrcost ") for e in examples), help_text
     assert any(e.startswith(f"ecrcost {command}") for e in examples), help_text  # of this command
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..chargeback import chargeback, is_grouping, parse_by
 from ..errors import InputError
 from ..flags import merge, with_code
 from ..snapshot import Snapshot
@@ -81,10 +82,15 @@ def costs(
     states the rules: catalog and its date, period, scope, pulls, bytes per pull, egress rule, free tier, traffic.
     `bill` (a bill DataFrame or BILLDIR): egress calibrated from the billed transfer-out GB per
     account x region (`usage.calibrate_egress`; the method's ``egress_calibration`` says where).
+    `by` may also be a chargeback grouping, ``tag:KEY`` or ``prefix[:DEPTH]``: one row per group
+    (columns of `ecrcost.chargeback.chargeback`), adding up to the total.
     """
-    return cost_breakdown(
+    grouping = is_grouping(by)
+    if grouping:
+        parse_by(by)  # a bad grouping fails before the work
+    out = cost_breakdown(
         snapshot,
-        by=by,
+        by="repository" if grouping else by,
         scope=scope,
         traffic=traffic,
         prices=prices,
@@ -92,6 +98,11 @@ def costs(
         free_tier=free_tier,
         bill=bill,
     )[0]
+    if not grouping:
+        return out
+    groups = chargeback(out, snapshot.repositories, by)
+    groups.attrs["method"] = {**out.attrs.get("method", {}), "by": f"{by} (untagged: no such tag)"}
+    return groups
 
 
 def cost_breakdown(

@@ -21,6 +21,7 @@ import json
 import math
 import shutil
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ from rich.table import Table
 
 from .. import text
 from ..units import GB
+from .terminal import column_widths, fit_columns, hidden_note, is_number_column
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -43,14 +45,18 @@ def render(
     title: str | None = None,
     width: int | None = None,
     color: bool | None = None,
+    columns: Sequence[str] | None = None,
+    wide: bool = False,
 ) -> str:
     """Render `df` as `fmt` (one of FORMATS) and return the text.
 
     `width` and `color` apply to the terminal table (defaults: the terminal's width; colour only
-    when stdout is a terminal). Tests pass a fixed width and color=False.
+    when stdout is a terminal). Tests pass a fixed width and color=False. The terminal table shows
+    the columns that fit the width (`reporting.terminal.fit_columns`: names, then money, then the
+    rest), or exactly `columns`, or with `wide` every column.
     """
     if fmt == "table":
-        return to_terminal(df, title=title, width=width, color=color)
+        return to_terminal(df, title=title, width=width, color=color, columns=columns, wide=wide)
     if fmt == "csv":
         return to_csv(df)
     if fmt == "json":
@@ -143,23 +149,39 @@ def to_terminal(
     title: str | None = None,
     width: int | None = None,
     color: bool | None = None,
+    columns: Sequence[str] | None = None,
+    wide: bool = False,
 ) -> str:
-    """A rich table as text. Numbers are right-aligned."""
-    table = Table(title=_rich_escape(title) if title else None, show_lines=False)
-    shown = display_frame(df)
+    """A rich table as text, fitted to `width` by choosing columns (see `render`). Numbers are
+    right-aligned and never wrapped; text columns wrap. Hidden columns are named under the table."""
+    width = width or _terminal_width()
+    full = display_frame(df)
+    df, hidden = fit_columns(df, width, columns=columns, wide=wide, shown=full)
+    shown = full[list(df.columns)]
+    table = Table(
+        title=_rich_escape(title) if title else None,
+        show_lines=False,
+        caption=_rich_escape(hidden_note(hidden)) if hidden else None,
+    )
     for c in df.columns:
-        numeric = pd.api.types.is_numeric_dtype(df[c]) or str(c).endswith(("_usd", "_bytes", "_gb"))
+        numeric = is_number_column(df, c)
         table.add_column(
-            _rich_escape(str(c)), justify="right" if numeric else "left", overflow="fold"
+            _rich_escape(str(c)),
+            justify="right" if numeric else "left",
+            overflow="fold",
+            no_wrap=numeric,
+            min_width=max(map(len, shown[c]), default=1) if numeric else None,
         )
     for row in shown.itertuples(index=False):
         table.add_row(*[_rich_escape(x) for x in row])
+    if wide:  # every column at its full width: the table may be wider than the terminal
+        width = max(width, sum(column_widths(df, shown).values()) + 3 * len(df.columns) + 1)
     if color is None:  # colour only when stdout is a terminal
         color = sys.stdout.isatty()
     buf = io.StringIO()
     console = Console(
         file=buf,
-        width=width or _terminal_width(),
+        width=width,
         force_terminal=bool(color),
         no_color=not color,
         color_system="auto" if color else None,

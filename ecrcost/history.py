@@ -1,0 +1,328 @@
+"""History: earlier monthly snapshots -> cost, storage, images and egress per month, a forecast.
+
+    found = find_snapshots("snapshots/")             # one row per snapshot directory (meta only)
+    months = monthly_snapshots(found)                # the newest snapshot of each report month
+    usage = monthly_usage(months, traffic="traffic.toml")   # month x repository
+    totals = monthly_totals(usage)                   # one row per month
+    forecast(totals, "total_usd")                    # the next 3 months, with a band
+    doubling_months(totals, "stored_gb")             # "at this rate storage doubles in N months"
+
+**Report month.** A snapshot describes the month it was collected in, except one collected in the
+first `EARLY_DAYS` days of a month (a cron job on the 1st): that one describes the month just
+ended. `report_month` implements the rule; `--month YYYY-MM` overrides it.
+
+**Forecast method.** Ordinary least squares of the monthly totals on the month number (a straight
+line over at most the last 12 months), extended 3 months; the band is the 95% prediction interval
+of that line (t quantile with n-2 degrees of freedom times the residual standard error times
+sqrt(1 + 1/n + (x - mean)^2 / Sxx)). With two months the line goes through both and there is no
+band (NaN: nothing to estimate the scatter from); with one month there is no trend and the
+forecast is empty. `doubling_months` is the latest value over the fitted monthly increase (months
+until it doubles at the current linear rate; NaN when the trend is flat or falling).
+
+Money is USD per month (each snapshot priced as `ecrcost.costs` prices it, run-rate at its
+collection time); bytes are bytes; stored_gb and egress_gb use 1 GB = 2^30 bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .snapshot import Snapshot, load_snapshot
+from .storage import REPO_KEY
+
+GB = 2**30
+#: a snapshot collected on day 1..EARLY_DAYS of a month reports the previous month
+EARLY_DAYS = 5
+MONTHS = 12  # months of history shown and fitted
+HORIZON = 3  # months forecast
+#: the columns of `monthly_usage` summed into accounts and totals
+MEASURES = [
+    "total_usd",
+    "storage_usd",
+    "egress_usd",
+    "unique_bytes",
+    "stored_gb",
+    "images",
+    "egress_gb",
+    "pulls",
+]
+
+
+def report_month(collected_at: Any, early_days: int = EARLY_DAYS) -> str:
+    """YYYY-MM of the month a snapshot collected at `collected_at` (UTC) describes."""
+    t = pd.Timestamp(collected_at)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    if t.day <= early_days:
+        t = t - pd.Timedelta(days=t.day)  # the last day of the previous month
+    return t.strftime("%Y-%m")
+
+
+def previous_month(month: str) -> str:
+    """The YYYY-MM before `month`."""
+    return (pd.Period(month, "M") - 1).strftime("%Y-%m")
+
+
+def check_month(month: str) -> str:
+    """`month` if it is YYYY-MM, else `InputError`."""
+    try:
+        ok = (
+            isinstance(month, str)
+            and len(month) == 7
+            and pd.Period(month, "M").strftime("%Y-%m") == month
+        )
+    except ValueError:
+        ok = False
+    if not ok:
+        raise InputError(f"--month {month!r}: expected YYYY-MM, e.g. 2026-11")
+    return month
+
+
+def find_snapshots(root: str | os.PathLike[str], depth: int = 3) -> pd.DataFrame:
+    """Every snapshot directory under `root` (a directory holding meta.json of tool "ecrcost"), up to
+    `depth` levels down, reading meta.json only.
+
+    Columns: path (str), collected_at (UTC), month (its report month), status ("ok" when every
+    target was collected, else "partial"), schema_version. Sorted by collected_at. Directories
+    whose meta.json is unreadable are skipped and listed in ``attrs["skipped"]``. A missing `root`
+    is an `InputError`.
+    """
+    base = Path(root)
+    if not base.is_dir():
+        raise InputError(f"--history {base}: no such directory")
+    rows, skipped = [], []
+    for meta in sorted(_meta_files(base, depth)):
+        try:
+            m = json.loads(meta.read_text())
+            if not isinstance(m, dict) or m.get("tool", "ecrcost") != "ecrcost":
+                continue
+            at = pd.Timestamp(m["collected_at"])
+            at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            skipped.append(f"{meta.parent}: {type(e).__name__}: {e}")
+            continue
+        targets = m.get("targets") or []
+        ok = all(isinstance(t, dict) and t.get("status") == "ok" for t in targets)
+        rows.append(
+            {
+                "path": str(meta.parent),
+                "collected_at": at,
+                "month": report_month(at),
+                "status": "ok" if ok else "partial",
+                "schema_version": m.get("schema_version"),
+            }
+        )
+    cols = ["path", "collected_at", "month", "status", "schema_version"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["collected_at"] = pd.to_datetime(out["collected_at"], utc=True)
+    out = out.sort_values(["collected_at", "path"], kind="stable").reset_index(drop=True)
+    out.attrs["skipped"] = skipped
+    return out
+
+
+def _meta_files(base: Path, depth: int) -> Iterable[Path]:
+    stack = [(base, 0)]
+    while stack:
+        d, level = stack.pop()
+        meta = d / "meta.json"
+        if meta.is_file():
+            yield meta
+            continue  # a snapshot's own subdirectories are its tables, not more snapshots
+        if level < depth:
+            try:
+                subs = [p for p in d.iterdir() if p.is_dir() and not p.name.startswith(".")]
+            except OSError:
+                continue
+            stack += [(p, level + 1) for p in subs]
+
+
+def monthly_snapshots(
+    found: pd.DataFrame, until: str | None = None, months: int = MONTHS
+) -> pd.DataFrame:
+    """The newest snapshot of each report month in `found` (from `find_snapshots`), for the
+    `months` months up to and including `until` (YYYY-MM; default the newest month). Same columns."""
+    if until is not None:
+        found = found[found["month"] <= check_month(until)]
+    latest = found.sort_values("collected_at", kind="stable").groupby("month").tail(1)
+    latest = latest.sort_values("month").tail(months)
+    return latest.reset_index(drop=True)
+
+
+def baseline_for(found: pd.DataFrame, month: str) -> str | None:
+    """The path of the newest snapshot reporting the month before `month`, or None."""
+    prev = found[found["month"] == previous_month(month)]
+    return None if prev.empty else str(prev.sort_values("collected_at").iloc[-1]["path"])
+
+
+def monthly_usage(
+    snapshots: pd.DataFrame | Iterable[Snapshot | str | os.PathLike[str]],
+    traffic: Any = None,
+    prices: Any = None,
+    *,
+    scope: str = "repository",
+) -> pd.DataFrame:
+    """Month x repository figures of each snapshot (one snapshot per month: `monthly_snapshots`,
+    or snapshots / paths, each labelled with its `report_month`).
+
+    Columns: month, collected_at, account_id, region, repository, total_usd, storage_usd,
+    egress_usd (USD/month; NaN when unknown), unique_bytes (bytes), stored_gb (GB), images,
+    egress_gb (GB pulled/month), pulls. Each snapshot is loaded, priced with `ecrcost.costs` and
+    dropped before the next, so memory holds one snapshot at a time.
+    """
+    from .pricing.model import as_catalog, costs
+    from .traffic import as_traffic
+
+    catalog, profile = as_catalog(prices), as_traffic(traffic)
+    items = list(snapshots["path"]) if isinstance(snapshots, pd.DataFrame) else list(snapshots)
+    labels = list(snapshots["month"]) if isinstance(snapshots, pd.DataFrame) else None
+    frames = []
+    for i, item in enumerate(items):
+        snap = item if isinstance(item, Snapshot) else load_snapshot(item)
+        c = costs(snap, by="repository", scope=scope, traffic=profile, prices=catalog)
+        month = labels[i] if labels is not None else report_month(snap.collected_at)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "month": month,
+                    "collected_at": snap.collected_at,
+                    **{k: c[k].astype(str) for k in REPO_KEY},
+                    "total_usd": c["total_usd"].astype(float),
+                    "storage_usd": c["storage_usd"].astype(float),
+                    "egress_usd": c["egress_usd"].astype(float),
+                    "unique_bytes": c["unique_bytes"].astype(float),
+                    "stored_gb": c["unique_bytes"].astype(float) / GB,
+                    "images": c["images"].astype(float),
+                    "egress_gb": c["egress_gb"].astype(float),
+                    "pulls": c["pulls"].astype(float),
+                }
+            )
+        )
+        del snap, c
+    cols = ["month", "collected_at", *REPO_KEY, *MEASURES]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    out = pd.concat(frames, ignore_index=True)[cols]
+    if out["month"].duplicated().any() and out.groupby("month")["collected_at"].nunique().max() > 1:
+        raise InputError(
+            "two snapshots describe the same month; pass one per month (monthly_snapshots)"
+        )
+    return out.sort_values(["month", *REPO_KEY], kind="stable").reset_index(drop=True)
+
+
+def _sum(usage: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    g = usage.groupby(keys, sort=True)[MEASURES]
+    out = g.sum(min_count=1)
+    unknown = usage[MEASURES].isna().groupby([usage[k] for k in keys]).any()
+    return out.mask(unknown.reindex(out.index).to_numpy(bool)).reset_index()
+
+
+def monthly_totals(usage: pd.DataFrame) -> pd.DataFrame:
+    """One row per month of `monthly_usage`: month, the MEASURES summed (NaN when any repository's
+    value is unknown), repositories, change_usd and change_pct (total_usd, else storage_usd, against
+    the previous row; NaN for the first)."""
+    out = _sum(usage, ["month"])
+    out["repositories"] = usage.groupby("month").size().reindex(out["month"]).to_numpy()
+    money = out["total_usd"] if out["total_usd"].notna().all() else out["storage_usd"]
+    out["change_usd"] = money.diff()
+    out["change_pct"] = 100 * money.diff() / money.shift()
+    return out
+
+
+def monthly_by_account(usage: pd.DataFrame) -> pd.DataFrame:
+    """Month x account_id sums of `monthly_usage` (columns: month, account_id, MEASURES)."""
+    return _sum(usage, ["month", "account_id"])
+
+
+def top_repositories(usage: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """Month x repository rows of the `n` repositories costing most in the latest month (storage
+    when the total is unknown). Columns: month, account_id, region, repository, MEASURES."""
+    if usage.empty:
+        return usage.drop(columns=["collected_at"])
+    last = usage[usage["month"] == usage["month"].max()]
+    rank = "total_usd" if last["total_usd"].notna().any() else "storage_usd"
+    top = last.sort_values(rank, ascending=False, kind="stable").head(n)[REPO_KEY]
+    out = usage.merge(top, on=REPO_KEY)
+    return (
+        out.drop(columns=["collected_at"]).sort_values(["month", *REPO_KEY]).reset_index(drop=True)
+    )
+
+
+def _fit(y: np.ndarray) -> tuple[float, float, float, float, float]:
+    """(intercept, slope, residual s.e., mean x, Sxx) of OLS y ~ x for x = 0..n-1."""
+    n = len(y)
+    x = np.arange(n, dtype=float)
+    xm = x.mean()
+    sxx = float(((x - xm) ** 2).sum())
+    slope = float(((x - xm) * (y - y.mean())).sum() / sxx)
+    intercept = float(y.mean() - slope * xm)
+    resid = y - (intercept + slope * x)
+    se = float(math.sqrt((resid**2).sum() / (n - 2))) if n > 2 else math.nan
+    return intercept, slope, se, xm, sxx
+
+
+# two-sided 95% t quantiles by degrees of freedom (1..30); >30 uses 1.96
+_T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+        2.060, 2.056, 2.052, 2.048, 2.045, 2.042]  # fmt: skip
+
+
+def forecast(
+    totals: pd.DataFrame, column: str = "total_usd", horizon: int = HORIZON, months: int = MONTHS
+) -> pd.DataFrame:
+    """The next `horizon` months of `column` from a straight-line fit of the last `months` rows of
+    `totals` (from `monthly_totals`; the module docstring states the method).
+
+    Columns: month (YYYY-MM), forecast, low, high (the 95% prediction band; NaN with two months),
+    method. Empty with fewer than two known months (``attrs["note"]`` says why).
+    """
+    cols = ["month", "forecast", "low", "high", "method"]
+    known = totals[["month", column]].dropna().tail(months)
+    if len(known) < 2:
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        out.attrs["note"] = (
+            "no trend yet: one month of history" if len(known) == 1 else "no history"
+        )
+        return out
+    y = known[column].to_numpy(float)
+    n = len(y)
+    a, b, se, xm, sxx = _fit(y)
+    t = _T95[n - 3] if 3 <= n <= 32 else 1.96
+    last = pd.Period(known["month"].iloc[-1], "M")
+    rows = []
+    for h in range(1, horizon + 1):
+        x = n - 1 + h
+        mid = a + b * x
+        half = t * se * math.sqrt(1 + 1 / n + (x - xm) ** 2 / sxx) if n > 2 else math.nan
+        rows.append(
+            {
+                "month": (last + h).strftime("%Y-%m"),
+                "forecast": mid,
+                "low": mid - half,
+                "high": mid + half,
+                "method": f"linear fit on {n} months, 95% prediction band",
+            }
+        )
+    out = pd.DataFrame(rows, columns=cols)
+    out.attrs["slope"] = b
+    out.attrs["note"] = (
+        "two months: the line through both, no band" if n == 2 else f"linear fit on {n} months"
+    )
+    return out
+
+
+def doubling_months(totals: pd.DataFrame, column: str = "stored_gb", months: int = MONTHS) -> float:
+    """Months until the latest `column` value doubles at the fitted linear monthly increase over the
+    last `months` rows; NaN with fewer than two months or a flat / falling trend."""
+    known = totals[column].dropna().tail(months).to_numpy(float)
+    if len(known) < 2:
+        return math.nan
+    slope = _fit(known)[1]
+    return float(known[-1] / slope) if slope > 0 and known[-1] > 0 else math.nan
