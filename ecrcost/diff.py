@@ -20,7 +20,8 @@ import pandas as pd
 
 from .chargeback import chargeback, is_grouping
 from .errors import InputError
-from .pricing.model import as_catalog, costs
+from .pricing.model import as_catalog
+from .pricing.summary import costs
 from .snapshot import Snapshot, load_snapshot
 from .storage import REPO_KEY
 from .traffic import as_traffic

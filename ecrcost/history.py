@@ -36,8 +36,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .pricing.model import as_catalog
+from .pricing.summary import costs
 from .snapshot import Snapshot, load_snapshot
 from .storage import REPO_KEY
+from .traffic import as_traffic
 
 GB = 2**30
 #: a snapshot collected on day 1..EARLY_DAYS of a month reports the previous month
@@ -177,9 +180,6 @@ def monthly_usage(
     egress_gb (GB pulled/month), pulls. Each snapshot is loaded, priced with `ecrcost.costs` and
     dropped before the next, so memory holds one snapshot at a time.
     """
-    from .pricing.model import as_catalog, costs
-    from .traffic import as_traffic
-
     catalog, profile = as_catalog(prices), as_traffic(traffic)
     items = list(snapshots["path"]) if isinstance(snapshots, pd.DataFrame) else list(snapshots)
     labels = list(snapshots["month"]) if isinstance(snapshots, pd.DataFrame) else None

@@ -10,7 +10,7 @@ from report_fixtures import XSS, build
 
 from ecrcost.chargeback import NO_PREFIX, UNTAGGED, chargeback, is_grouping, parse_by
 from ecrcost.errors import InputError
-from ecrcost.pricing.model import costs
+from ecrcost.pricing.summary import costs
 from ecrcost.synthetic import synthetic_snapshot
 
 TRAFFIC = {"default": {"same_region": 0.5, "cross_region": 0.25, "internet": 0.25}}

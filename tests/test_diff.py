@@ -7,7 +7,7 @@ from report_fixtures import baseline, build
 
 from ecrcost.diff import diff
 from ecrcost.errors import InputError
-from ecrcost.pricing.model import costs
+from ecrcost.pricing.summary import costs
 from ecrcost.reporting.diff import diff_text
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from report_fixtures import baseline, build
 
-from ecrcost.pricing.model import costs
+from ecrcost.pricing.summary import costs
 from ecrcost.reporting.overview import billed_alternatives, headline, movers
 
 TRAFFIC = {"default": {"same_region": 0.5, "cross_region": 0.25, "internet": 0.25}}

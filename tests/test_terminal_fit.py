@@ -9,7 +9,7 @@ import pytest
 from report_fixtures import build
 
 from ecrcost.errors import InputError
-from ecrcost.pricing.model import costs
+from ecrcost.pricing.summary import costs
 from ecrcost.reporting.tables import render
 from ecrcost.reporting.terminal import fit_columns, preference
 
