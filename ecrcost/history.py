@@ -188,23 +188,7 @@ def monthly_usage(
         snap = item if isinstance(item, Snapshot) else load_snapshot(item)
         c = costs(snap, by="repository", scope=scope, traffic=profile, prices=catalog)
         month = labels[i] if labels is not None else report_month(snap.collected_at)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "month": month,
-                    "collected_at": snap.collected_at,
-                    **{k: c[k].astype(str) for k in REPO_KEY},
-                    "total_usd": c["total_usd"].astype(float),
-                    "storage_usd": c["storage_usd"].astype(float),
-                    "egress_usd": c["egress_usd"].astype(float),
-                    "unique_bytes": c["unique_bytes"].astype(float),
-                    "stored_gb": c["unique_bytes"].astype(float) / GB,
-                    "images": c["images"].astype(float),
-                    "egress_gb": c["egress_gb"].astype(float),
-                    "pulls": c["pulls"].astype(float),
-                }
-            )
-        )
+        frames.append(usage_rows(c, month, snap.collected_at))
         del snap, c
     cols = ["month", "collected_at", *REPO_KEY, *MEASURES]
     if not frames:
@@ -215,6 +199,27 @@ def monthly_usage(
             "two snapshots describe the same month; pass one per month (monthly_snapshots)"
         )
     return out.sort_values(["month", *REPO_KEY], kind="stable").reset_index(drop=True)
+
+
+def usage_rows(by_repo: pd.DataFrame, month: str, collected_at: Any) -> pd.DataFrame:
+    """The `monthly_usage` rows of one snapshot from its `costs(by="repository")` frame (for a
+    caller that priced it already, as the report does for the current month)."""
+    return pd.DataFrame(
+        {
+            "month": month,
+            "collected_at": pd.Timestamp(collected_at),
+            **{k: by_repo[k].astype(str) for k in REPO_KEY},
+            "total_usd": by_repo["total_usd"].astype(float),
+            "storage_usd": by_repo["storage_usd"].astype(float),
+            "egress_usd": by_repo["egress_usd"].astype(float),
+            "unique_bytes": by_repo["unique_bytes"].astype(float),
+            "stored_gb": by_repo["unique_bytes"].astype(float) / GB,
+            "images": by_repo["images"].astype(float),
+            "egress_gb": by_repo["egress_gb"].astype(float),
+            "pulls": by_repo["pulls"].astype(float),
+        },
+        columns=["month", "collected_at", *REPO_KEY, *MEASURES],
+    )
 
 
 def _sum(usage: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

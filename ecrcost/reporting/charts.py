@@ -41,8 +41,9 @@ def new_axes(figsize: tuple[float, float] = (8.0, 4.5)) -> Axes:
     return fig.add_subplot()
 
 
-def png_bytes(ax: Axes, dpi: int = 100) -> bytes:
-    """The PNG image of the figure holding `ax`."""
+def png_bytes(ax: Axes, dpi: int = 200) -> bytes:
+    """The PNG image of the figure holding `ax`, at 2x resolution (sharp on high-density screens
+    and in print; the page shows it at its 1x size)."""
     buf = io.BytesIO()
     cast(Figure, ax.figure).savefig(buf, format="png", dpi=dpi)  # our Axes sit on a Figure
     return buf.getvalue()
@@ -109,6 +110,28 @@ def _bar_colours(index: pd.Index, colour: str) -> list[str]:
     return [OTHERS_COLOUR if str(i).startswith("others (") else colour for i in index]
 
 
+#: the largest value over the median of the positive ones beyond which a linear axis flattens the rest
+OUTLIER_RATIO = 20.0
+
+
+def outlier_scale(ax: Axes, values: np.ndarray | pd.Series, axis: str = "x") -> bool:
+    """Switch the value axis of a bar chart to a symmetric log scale when one value flattens the
+    rest (max over the median positive value above OUTLIER_RATIO); say so in the axis label.
+    Zero stays at zero (linear below the smallest positive value). True when switched."""
+    v = np.asarray(values, dtype=float)
+    pos = v[np.isfinite(v) & (v > 0)]
+    if len(pos) < 2 or pos.max() / np.median(pos) <= OUTLIER_RATIO:
+        return False
+    thresh = float(10 ** np.floor(np.log10(pos.min())))
+    if axis == "x":
+        ax.set_xscale("symlog", linthresh=thresh)
+        ax.set_xlabel(f"{ax.get_xlabel()} (log scale)".strip())
+    else:
+        ax.set_yscale("symlog", linthresh=thresh)
+        ax.set_ylabel(f"{ax.get_ylabel()} (log scale)".strip())
+    return True
+
+
 def _empty(ax: Axes, message: str) -> Axes:
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
     ax.set_xticks([])
@@ -136,6 +159,7 @@ def cost_by_repository(
     _label_bars(ax, s.to_numpy(float), "${:,.2f}")
     ax.set_xlabel(f"{column.removesuffix('_usd')} cost, {USD_LABEL}")
     ax.set_title(f"Top {min(n, len(costs))} repositories by {column.removesuffix('_usd')} cost")
+    outlier_scale(ax, s.to_numpy(float))
     return ax
 
 

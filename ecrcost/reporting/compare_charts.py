@@ -26,7 +26,7 @@ from ..registries.comparison import cheapest_per_registry
 from ..registries.plans import REGISTRIES
 from ..registries.workload import Workload
 from ..snapshot import Snapshot
-from .charts import GB_LABEL, USD_LABEL, new_axes
+from .charts import GB_LABEL, USD_LABEL, new_axes, outlier_scale
 from .sweep import storage_sweep
 
 BAR_COLOUR, ECR_COLOUR, UNBILLED_COLOUR = "#3b6ea8", "#e08a1e", "#a83b3b"
@@ -81,6 +81,8 @@ def cost_by_registry(compare_df: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.25 if top > 0 else 1.0)
     ax.set_xlabel(f"monthly cost, {USD_LABEL}")
+    if outlier_scale(ax, values.to_numpy()):  # one outlier would flatten the other bars
+        ax.set_xlim(0, top * 3)
     ax.set_title("This workload on each registry's cheapest fitting plan")
     handles = []
     if low[known].any():

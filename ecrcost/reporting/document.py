@@ -24,6 +24,7 @@ class Table:
     limit: int | None = ROWS
     vertical: bool = False  # show a one-row table as (figure, value) pairs
     show: list[str] | None = None  # the columns shown (default: all); the CSV keeps every column
+    on_page: bool = True  # False: only the CSV (the figures already say it on the page)
 
 
 @dataclass
@@ -36,14 +37,29 @@ class Chart:
 
 
 @dataclass
+class Figure:
+    """One headline figure of the first screen: a label, its value and a line of detail, all text
+    already worded by the section (renderers only lay them out). `tone`: "up" (costs more), "down"
+    (costs less), "warn" or ""."""
+
+    id: str
+    label: str
+    value: str
+    detail: str = ""
+    tone: str = ""
+
+
+@dataclass
 class Section:
-    """One heading of the report: paragraphs (plain text), tables and charts, in that order."""
+    """One heading of the report: headline figures, paragraphs (plain text), charts and tables,
+    in that order."""
 
     id: str
     title: str
     paragraphs: list[str] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
 
 
 @dataclass
@@ -51,7 +67,7 @@ class Document:
     """An assembled report as data. `sections` in reading order; `tables` by name."""
 
     title: str
-    month: str  # YYYY-MM of the snapshot's collection time
+    month: str  # YYYY-MM the figures describe (ecrcost.history.report_month, or --month)
     subtitle: str
     sections: list[Section]
     incomplete: pd.DataFrame  # snapshot.incomplete_targets

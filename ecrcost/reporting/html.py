@@ -15,31 +15,93 @@ from importlib import resources
 import pandas as pd
 
 from ..text import html as escape  # the one HTML sanitiser (controls removed, then escaped)
-from .document import Document, Section
+from .document import Document, Figure, Section
+from .labels import header, short_digest, tag_pairs
 from .layout import caption, shown
 from .tables import display_frame
+from .terminal import is_number_column
+
+#: text columns never broken inside a value (an account ID is a number; a region a word)
+KEEP_WHOLE = {"account_id", "region", "month", "push_month", "change", "status", "plan", "registry"}
+#: long identifiers and prose, broken anywhere when the column is narrow
+WRAP_ANYWHERE = {
+    "repository",
+    "group",
+    "notes",
+    "fit_reason",
+    "error",
+    "reason",
+    "digest",
+    "method",
+}
 
 
-def table_html(df: pd.DataFrame, *, caption: str | None = None) -> str:
-    """An HTML <table> of `df` (all rows), cells formatted for display and escaped; numbers right-aligned."""
+def _cell(column: str, raw: object, text: str) -> str:
+    """One cell's escaped content: digests shortened (full value in a title), tags as chips."""
+    if column.endswith("digest") and isinstance(raw, str) and len(raw) > 20:
+        return (
+            f'<span class="digest" title="{escape(raw, quote=True)}">'
+            f"{escape(short_digest(raw))}</span>"
+        )
+    if column in ("tags", "resource_tags"):
+        pairs = tag_pairs(raw)
+        if pairs is not None:
+            return "".join(
+                f'<span class="chip" title="{escape(p, quote=True)}">{escape(p)}</span>'
+                for p in pairs
+            )
+    return escape(text)
+
+
+def table_html(
+    df: pd.DataFrame, *, caption: str | None = None, human: bool = True, kv: bool = False
+) -> str:
+    """An HTML <table> of `df` (all rows), cells formatted for display and escaped; numbers
+    right-aligned. With `human`, headers are `labels.header` names, digests are shortened (full
+    value in a title) and tags shown as key=value chips. Every cell carries its header as
+    data-label (the narrow-screen layout shows it beside the value)."""
     shown = display_frame(df)
-    numeric = [
-        pd.api.types.is_numeric_dtype(df[c]) or str(c).endswith(("_usd", "_bytes", "_gb"))
-        for c in df.columns
-    ]
+    cols = [str(c) for c in df.columns]
+    numeric = [is_number_column(df, c) for c in df.columns]
+    names = [header(c) if human else c for c in cols]
     head = "".join(
-        f'<th class="{"num" if n else "txt"}">{escape(str(c))}</th>'
-        for c, n in zip(df.columns, numeric, strict=True)
+        f'<th class="{"num" if n else "txt"}" scope="col">{escape(h)}</th>'
+        for h, n in zip(names, numeric, strict=True)
     )
+    klass = [
+        "num"
+        if n
+        else "txt keep"
+        if c in KEEP_WHOLE
+        else "txt wrap"
+        if c in WRAP_ANYWHERE
+        else "txt"
+        for c, n in zip(cols, numeric, strict=True)
+    ]
     rows = []
-    for row in shown.itertuples(index=False):
+    for raw, row in zip(df.itertuples(index=False), shown.itertuples(index=False), strict=True):
         cells = "".join(
-            f'<td class="{"num" if n else "txt"}">{escape(str(v))}</td>'
-            for v, n in zip(row, numeric, strict=True)
+            f'<td class="{k}" data-label="{escape(h, quote=True)}">'
+            f"{_cell(c, r, str(v)) if human else escape(str(v))}</td>"
+            for c, h, r, v, k in zip(cols, names, raw, row, klass, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    attrs = ' class="kv"' if kv else ""  # a (figure, value) table keeps its two columns on a phone
+    return (
+        f"<table{attrs}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def figures_html(figures: list[Figure]) -> str:
+    """The headline figures as cards (id="kpi-<id>")."""
+    cards = "".join(
+        f'<div class="kpi {escape(f.tone, quote=True)}" id="kpi-{escape(f.id, quote=True)}">'
+        f'<div class="label">{escape(f.label)}</div><div class="value">{escape(f.value)}</div>'
+        f'<div class="detail">{escape(f.detail)}</div></div>'
+        for f in figures
+    )
+    return f'<div class="kpis">{cards}</div>'
 
 
 def png_img(png: bytes, alt: str) -> str:
@@ -60,16 +122,20 @@ def stylesheet() -> str:
 def section_html(s: Section) -> str:
     """One report section as an HTML <section>."""
     parts = [f'<section id="{escape(s.id, quote=True)}">', f"<h2>{escape(s.title)}</h2>"]
+    if s.figures:
+        parts.append(figures_html(s.figures))
     parts += [f"<p>{escape(p)}</p>" for p in s.paragraphs]
     parts += [
         f"<figure>{png_img(c.png, c.title)}<figcaption>{escape(c.title)}</figcaption></figure>"
         for c in s.charts
     ]
     for t in s.tables:
+        if not t.on_page:
+            continue
         parts.append(
             f'<div class="table" id="t-{escape(t.name, quote=True)}"><h3>{escape(t.title)}</h3>'
         )
-        parts.append(table_html(shown(t)))
+        parts.append(table_html(shown(t), kv=t.vertical))
         cap = caption(t)
         if cap:
             parts.append(f'<p class="note">{escape(cap)}</p>')

@@ -89,6 +89,18 @@ HEADERS: dict[str, str] = {
     "repositories": "Repositories",
     "billed": "Billed today",
     "cheapest": "Cheapest of its registry",
+    "money": "Money compared",
+    "baseline": "Baseline",
+    "savings_usd": "Savings available now / month",
+    "alternative": "Cheapest billed alternative",
+    "alternative_usd": "Its cost / month",
+    "alternative_delta_usd": "Its cost vs ECR / month",
+    "unbilled": "Not billed today (not ranked)",
+    "targets": "Account-regions",
+    "failed": "Failed",
+    "partial": "Partial",
+    "measure": "Measure",
+    "method": "Method",
 }
 DIGEST_SHOWN = 19  # "sha256:" + 12 hex digits
 
@@ -103,7 +115,7 @@ def header(column: object) -> str:
 
 
 def short_digest(value: str) -> str:
-    """"sha256:0123456789ab…" for a long digest (the full value goes in a title attribute)."""
+    """ "sha256:0123456789ab…" for a long digest (the full value goes in a title attribute)."""
     return value if len(value) <= DIGEST_SHOWN + 1 else value[:DIGEST_SHOWN] + "…"
 
 

@@ -1,13 +1,15 @@
 """How a document's tables are laid out on the page, shared by the HTML and Markdown renderers:
-which rows and columns are shown, labels for a one-row (vertical) table, and the "first N of M
-rows" caption."""
+which rows and columns are shown (names first, then the money columns), labels for a one-row
+(vertical) table, and the "first N of M rows" caption."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from .document import Table
+from .labels import header
 from .tables import format_cell
+from .terminal import preference
 
 #: readable names for the summary's figures (the CSV keeps the column names)
 LABELS = {
@@ -32,7 +34,7 @@ def shown(table: Table) -> pd.DataFrame:
         row = table.df.iloc[0] if len(table.df) else pd.Series(dtype=object)
         return pd.DataFrame(
             {
-                "figure": [LABELS.get(str(c), str(c)) for c in row.index],
+                "figure": [LABELS.get(str(c)) or header(c) for c in row.index],
                 "value": [format_cell(str(c), v) for c, v in row.items()],
             }
         )
@@ -41,6 +43,7 @@ def shown(table: Table) -> pd.DataFrame:
         if table.show is None
         else table.df[[c for c in table.show if c in table.df.columns]]
     )
+    df = df[preference(df)]  # names first, then the money columns, then the rest
     return df if table.limit is None else df.head(table.limit)
 
 

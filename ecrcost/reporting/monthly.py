@@ -15,9 +15,21 @@ matches `ecrcost costs` and `ecrcost compare`. Money is USD per month; bytes are
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from ..chargeback import parse_by
 from ..errors import InputError, SnapshotError
+from ..history import (
+    baseline_for,
+    check_month,
+    find_snapshots,
+    monthly_snapshots,
+    previous_month,
+    report_month,
+)
 from ..snapshot import READABLE_VERSIONS, Snapshot, load_snapshot
 from ..storage import REPO_KEY
 from .output import Report
@@ -38,6 +50,9 @@ def report(
     users: int | None = None,
     top: int = TOP,
     bill: Any = None,
+    month: str | None = None,
+    history: str | os.PathLike[str] | pd.DataFrame | None = None,
+    by: str | None = None,
 ) -> Report:
     """Build the monthly report of `snapshot` (a Snapshot or a snapshot directory).
 
@@ -49,22 +64,47 @@ def report(
     `ecrcost costs --free-tier` does; `users` the seat count for the comparison;
     `top` the number of repositories named in charts. `bill` (a bill DataFrame or BILLDIR from
     `ecrcost bill fetch|import`): egress calibrated from it, and the "Estimate vs bill" section.
+
+    `month` (YYYY-MM): the month the figures describe, default `ecrcost.history.report_month` of
+    the collection time (a snapshot of the first days of a month reports the month just ended).
+    `history`: a directory of earlier snapshots (searched with `find_snapshots`) or its
+    `find_snapshots` frame, for the trend section (12 months) and for ``baseline="auto"``, which
+    picks the newest snapshot reporting the month before (none found: no baseline, said so).
+    `by`: the chargeback grouping (tag:KEY or prefix[:DEPTH]; default tag:team when some
+    repository has that tag, else prefix:1).
     """
     snap = _as_snapshot(snapshot, "snapshot")
+    month = check_month(month) if month is not None else report_month(snap.collected_at)
+    if by is not None:
+        parse_by(by)
+    found = _history(history, snap)
+    earlier = None
+    if found is not None:
+        earlier = monthly_snapshots(found[found["month"] < month], until=previous_month(month))
+    if isinstance(baseline, str) and baseline == "auto":
+        baseline = baseline_for(found, month) if found is not None else None
     base = _as_snapshot(baseline, "baseline") if baseline is not None else None
     if base is not None:
         _check_baseline(snap, base)
-    ctx = Context(snap, base, traffic, prices, scope, free_tier, users, top, bill)
+    ctx = Context(
+        snap, base, traffic, prices, scope, free_tier, users, top, bill,
+        month=month, history=earlier, by=by,
+    )  # fmt: skip
     sections = [s for s in (build(ctx) for build in SECTIONS) if s is not None]
-    month = snap.collected_at.strftime("%Y-%m")
     where = f" from {snap.path}" if snap.path else ""
+    collected = snap.collected_at.strftime("%Y-%m-%d %H:%M")
+    covers = f"Covers {pd.Period(month, 'M').strftime('%B %Y')}"
+    if snap.collected_at.strftime("%Y-%m") != month:
+        covers += f" (collected {snap.collected_at.strftime('%Y-%m-%d')}, after the month ended)"
     subtitle = (
-        f"Snapshot collected {snap.collected_at.strftime('%Y-%m-%d %H:%M')} UTC{where}"
+        f"{covers}. Snapshot collected {collected} UTC{where}"
         f" by ecrcost {snap.meta.get('tool_version', '?')}. Money in USD per month; "
         "1 GB = 2^30 bytes."
     )
     if base is not None:
         subtitle += f" Baseline collected {base.collected_at.strftime('%Y-%m-%d %H:%M')} UTC."
+    else:
+        subtitle += " No baseline: month-over-month changes start with next month's report."
     return Report(
         title=f"ECR cost report {month}",
         month=month,
@@ -72,6 +112,20 @@ def report(
         sections=sections,
         incomplete=snap.incomplete_targets,
     )
+
+
+def _history(
+    history: str | os.PathLike[str] | pd.DataFrame | None, snap: Snapshot
+) -> pd.DataFrame | None:
+    """The `find_snapshots` frame of `history`, without the snapshot itself."""
+    if history is None:
+        return None
+    found = history if isinstance(history, pd.DataFrame) else find_snapshots(history)
+    if snap.path is not None:
+        own = str(Path(snap.path).resolve())
+        found = found[[str(Path(p).resolve()) != own for p in found["path"]]]
+    found = found[pd.to_datetime(found["collected_at"], utc=True) < snap.collected_at]
+    return found.reset_index(drop=True)
 
 
 def _as_snapshot(s: Snapshot | str | os.PathLike[str], what: str) -> Snapshot:

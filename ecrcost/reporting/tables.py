@@ -21,7 +21,7 @@ import json
 import math
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -260,10 +260,13 @@ def to_json(df: pd.DataFrame) -> str:
 markdown_escape = text.markdown  # the one Markdown sanitiser (links, images, HTML, pipes)
 
 
-def to_markdown(df: pd.DataFrame, *, title: str | None = None) -> str:
-    """A GitHub-flavoured Markdown table (numbers right-aligned)."""
+def to_markdown(
+    df: pd.DataFrame, *, title: str | None = None, headers: Callable[[str], str] | None = None
+) -> str:
+    """A GitHub-flavoured Markdown table (numbers right-aligned); `headers` maps column names to
+    the headers shown (default: the names)."""
     shown = display_frame(df)
-    cols = [str(c) for c in df.columns]
+    cols = [headers(str(c)) if headers else str(c) for c in df.columns]
     align = [
         "---:"
         if pd.api.types.is_numeric_dtype(df[c]) or str(c).endswith(("_usd", "_bytes", "_gb"))

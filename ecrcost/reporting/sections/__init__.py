@@ -10,13 +10,29 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..document import Section
-from . import alternatives, bill, coverage, egress, growth, method, money, savings, summary
+from . import (
+    alternatives,
+    bill,
+    chargeback,
+    coverage,
+    egress,
+    growth,
+    method,
+    money,
+    overview,
+    savings,
+    summary,
+    trend,
+)
 from .context import Context
 
 SECTIONS: list[Callable[[Context], Section | None]] = [
+    overview.build,
     summary.build,
     money.build,
+    chargeback.build,
     growth.build,
+    trend.build,
     savings.build,
     egress.build,
     bill.build,  # only with a bill (None otherwise)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...registries import compare, dimensions
+from ...registries import dimensions
 from ...registries.comparison import MONEY_COLUMNS
 from .. import charts
 from ..compare_charts import cost_by_registry, plot_cost_vs_storage
@@ -12,7 +12,7 @@ from .context import Context, chart
 
 
 def build(ctx: Context) -> Section:
-    cmp = compare(ctx.snap, traffic=ctx.traffic, users=ctx.users, prices=ctx.catalog, bill=ctx.bill)
+    cmp = ctx.comparison()
     sweep = storage_sweep(ctx.snap, cmp, traffic=ctx.traffic, users=ctx.users, prices=ctx.catalog)
     dims = dimensions(cmp)
     paras = [

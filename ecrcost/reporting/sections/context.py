@@ -7,8 +7,10 @@ from typing import Any
 import pandas as pd
 
 from ...billing import load_bill
+from ...history import report_month
 from ...pricing.model import as_catalog
 from ...pricing.summary import costs, summarise
+from ...registries import compare
 from ...snapshot import Snapshot
 from ...storage import blob_graph, image_storage
 from ...traffic import as_traffic
@@ -31,6 +33,10 @@ class Context:
         users: int | None,
         top: int,
         bill: Any = None,
+        *,
+        month: str | None = None,
+        history: pd.DataFrame | None = None,
+        by: str | None = None,
     ) -> None:
 
         catalog = as_catalog(prices)  # read the catalog and the profile once for every stage
@@ -39,6 +45,12 @@ class Context:
         self.scope, self.users, self.top, self.catalog = scope, users, top, catalog
         self.now = snap.collected_at
         self.bill = load_bill(bill) if bill is not None else None  # egress calibration + section
+        #: the month the figures describe (YYYY-MM); earlier monthly snapshots (find_snapshots rows,
+        #: one per month before it, possibly empty) or None when no history was asked for; the
+        #: chargeback grouping (tag:KEY / prefix[:DEPTH]) or None for the default
+        self.month = month or report_month(snap.collected_at)
+        self.history, self.by = history, by
+        self._comparison: pd.DataFrame | None = None
 
         def cost(s: Snapshot, by: str) -> pd.DataFrame:
             return costs(
@@ -60,6 +72,19 @@ class Context:
         self.graph = blob_graph(snap)  # built once for the image-level sections
         self.images = image_storage(snap, check_scope(scope), graph=self.graph)
         self.method = self.by_repo.attrs.get("method")
+
+    def comparison(self) -> pd.DataFrame:
+        """`ecrcost.compare` of the snapshot (computed once, for the alternatives and the first
+        screen)."""
+        if self._comparison is None:
+            self._comparison = compare(
+                self.snap,
+                traffic=self.traffic,
+                users=self.users,
+                prices=self.catalog,
+                bill=self.bill,
+            )
+        return self._comparison
 
     def rank_column(self) -> str:
         """total_usd when it is known for every repository, else storage_usd (a known $0 egress

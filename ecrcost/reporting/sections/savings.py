@@ -20,7 +20,7 @@ from .context import Context, chart
 
 def build(ctx: Context) -> Section:
     cand = savings_candidates(ctx.images, ctx.now)
-    rate = _storage_rate(ctx)
+    rate = storage_rate(ctx)
     per_repo = _freed_by_repository(ctx, cand, rate)
     imgs = ctx.images.assign(reason=cand["reason"])[cand["reason"] != ""]
     key = pd.MultiIndex.from_frame(imgs[REPO_KEY].astype(str))
@@ -168,7 +168,7 @@ def _lifecycle(ctx: Context, cand: pd.DataFrame) -> tuple[list[str], list[Table]
     ]
 
 
-def _storage_rate(ctx: Context) -> pd.Series:
+def storage_rate(ctx: Context) -> pd.Series:
     """USD per GB-month per repository (its storage_usd / storage_gb; the region's average if empty)."""
     r = ctx.by_repo
     gb = r["unique_bytes"].astype(float) / GB
