@@ -133,9 +133,9 @@ def chargeback(by_repo: pd.DataFrame, repositories: pd.DataFrame, by: str) -> pd
 
     `by_repo`: `ecrcost.costs(snap, by="repository")` (or any frame with REPO_KEY and some of the
     SUMMED columns); `repositories`: `snap.repositories`. Returns one row per group, largest first
-    (by total_usd, else storage_usd), columns: group, the SUMMED columns present (USD per month,
-    bytes, GB, counts; NaN when any member is unknown), repositories (count), share_pct (of the
-    ranked money column; NaN when unknown). ``attrs["by"]`` is the grouping text. The rows add up
+    (by total_usd, else storage_usd), columns: group, the money columns of SUMMED present (USD per
+    month; NaN when any member is unknown), share_pct (of the ranked money column), repositories
+    (count), then the other SUMMED columns present (counts, bytes, GB). ``attrs["by"]`` is the grouping text. The rows add up
     to the per-repository total exactly (every repository is in one group).
     """
     g = parse_by(by)
@@ -157,10 +157,18 @@ def chargeback(by_repo: pd.DataFrame, repositories: pd.DataFrame, by: str) -> pd
         out["share_pct"] = 100 * out[rank] / total if total else np.nan
         out = out.sort_values([rank, "group"], ascending=[False, True], kind="stable")
     out["repositories"] = out["repositories"].astype("int64")
-    for c in ("images", "tagged_images", "untagged_images"):
+    for c in (
+        "images",
+        "tagged_images",
+        "untagged_images",
+        *[c for c in cols if c.endswith("_bytes")],
+    ):
         if c in out and out[c].notna().all():
-            out[c] = out[c].astype("int64")
-    out = out.reset_index(drop=True)
+            out[c] = out[c].round().astype("int64")
+    money = [c for c in cols if c.endswith("_usd")]
+    rest = [c for c in cols if c not in money]
+    order = ["group", *money, *(["share_pct"] if "share_pct" in out else []), "repositories", *rest]
+    out = out[order].reset_index(drop=True)
     out.attrs["by"] = str(by)
     out.attrs["grouping"] = g.label
     return out

@@ -23,14 +23,19 @@ from .commands.merge import merge_command
 from .commands.options import (
     EXIT_PARTIAL,
     EcrcostGroup,
+    GroupingParam,
+    apply_epilogs,
     bill_option,
+    columns_options,
     echo_output,
+    envelope_option,
     exit_if_incomplete,
     format_option,
     prices_option,
     report_incomplete,
     scope_option,
     snapshot_argument,
+    split_columns,
     traffic_option,
     users_option,
     with_examples,
@@ -308,11 +313,25 @@ class _collect_progress:
 
 
 # ---- costs and prices ----------------------------------------------------------------------------
-def _emit_with_method(df: Any, fmt: str, title: str) -> None:
-    """Print `df` and, under it (or on stderr for csv/json), its notes and rules."""
+def _emit_with_method(
+    df: Any,
+    fmt: str,
+    title: str,
+    *,
+    envelope: bool = False,
+    columns: list[str] | None = None,
+    wide: bool = False,
+) -> None:
+    """Print `df` and, under it (or on stderr for csv/json), its notes and rules; with
+    `envelope`, JSON is one object carrying the rows, the method and the units. Terminal tables
+    show the columns that fit (or `columns`, or with `wide` all of them)."""
     from .reporting.notes import render_with_notes
+    from .reporting.tables import to_json_envelope
 
-    table, footer, to_stderr = render_with_notes(df, fmt, title)
+    if fmt == "json" and envelope:
+        echo_output(to_json_envelope(df, title=title))
+        return
+    table, footer, to_stderr = render_with_notes(df, fmt, title, columns=columns, wide=wide)
     echo_output(table)
     click.echo(footer, err=to_stderr)
 
@@ -321,10 +340,12 @@ def _emit_with_method(df: Any, fmt: str, title: str) -> None:
 @snapshot_argument
 @click.option(
     "--by",
-    type=click.Choice(["repository", "account", "region", "total"]),
+    type=GroupingParam(["repository", "account", "region", "total"]),
     default="repository",
     show_default=True,
-    help="One row per repository, account, region, or one total.",
+    metavar="repository|account|region|total|tag:KEY|prefix[:DEPTH]",
+    help="One row per repository, account, region, one total, or per chargeback group: a resource "
+    'tag (tag:team; "untagged" for repositories without it) or a name prefix (prefix:1).',
 )
 @scope_option
 @click.option(
@@ -343,11 +364,14 @@ def _emit_with_method(df: Any, fmt: str, title: str) -> None:
 @bill_option
 @prices_option
 @format_option()
+@envelope_option
+@columns_options
 @with_examples(
     "ecrcost costs snap",
     "ecrcost costs snap --traffic profile.toml --format json",
     "ecrcost costs snap --by account --scope registry --month 2026-10",
     "ecrcost costs snap --traffic profile.toml --bill bill --month 2026-11",
+    "ecrcost costs snap --by tag:team --traffic profile.toml --output csv",
 )
 def costs_command(
     snapshot: str,
@@ -359,6 +383,9 @@ def costs_command(
     bill_dir: str | None,
     prices_file: str | None,
     fmt: str,
+    envelope: bool,
+    columns: str | None,
+    wide: bool,
 ) -> None:
     """Monthly cost of SNAPSHOT's repositories: deduplicated storage, egress and replication.
 
@@ -382,7 +409,14 @@ def costs_command(
         free_tier=free_tier,
         bill=bill_dir,
     )
-    _emit_with_method(df, fmt, title=f"ECR costs by {by}")
+    _emit_with_method(
+        df,
+        fmt,
+        title=f"ECR costs by {by}",
+        envelope=envelope,
+        columns=split_columns(columns),
+        wide=wide,
+    )
     exit_if_incomplete(snap)
 
 
@@ -556,9 +590,32 @@ def compare_command(
 @snapshot_argument
 @click.option(
     "--baseline",
+    default=None,
+    metavar="SNAPSHOT|auto",
+    help="An older snapshot for month over month, or auto: the newest snapshot of the previous "
+    "month found in --history (none found: the report says no baseline).",
+)
+@click.option(
+    "--history",
+    "history_dir",
     type=click.Path(file_okay=False),
     default=None,
-    help="An older snapshot (e.g. last month's) for the month-over-month section.",
+    help="Directory of earlier snapshots for the trend, forecast and --baseline auto  "
+    "[default: the snapshot's parent directory]",
+)
+@click.option(
+    "--month",
+    default=None,
+    metavar="YYYY-MM",
+    help="The month the figures describe  [default: the collection month; a snapshot of the "
+    "first 5 days of a month reports the month before]",
+)
+@click.option(
+    "--by",
+    type=GroupingParam(),
+    default=None,
+    metavar="tag:KEY|prefix[:DEPTH]",
+    help="Chargeback grouping  [default: tag:team when repositories carry it, else prefix:1]",
 )
 @traffic_option
 @bill_option
@@ -573,16 +630,29 @@ def compare_command(
     "out_dir",
     type=click.Path(file_okay=False),
     default=None,
-    help="Output directory  [default: reports/<YYYY-MM> of the snapshot's collection time]",
+    help="Output directory  [default: reports/<YYYY-MM> of the month reported]",
 )
 @click.option("--force", is_flag=True, help="Replace the output directory if it exists.")
+@click.option(
+    "--pdf", is_flag=True, help="Also print report.pdf with headless Chromium (found on PATH)."
+)
+@click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="Exit 0 when some account-regions failed or were partial (the report, written either "
+    "way, carries the coverage warning); without it such a report exits 3.",
+)
 @with_examples(
     "ecrcost report snap",
-    "ecrcost report snap --baseline snap-2026-10 --traffic profile.toml --out reports/2026-11 --force",
+    "ecrcost report snapshots/2026-12-01 --history snapshots --baseline auto --traffic traffic.toml",
+    "ecrcost report snap --baseline snap-2026-10 --month 2026-11 --by tag:team --pdf --force",
 )
 def report_command(
     snapshot: str,
     baseline: str | None,
+    history_dir: str | None,
+    month: str | None,
+    by: str | None,
     traffic_file: str | None,
     bill_dir: str | None,
     prices_file: str | None,
@@ -591,26 +661,40 @@ def report_command(
     users: int | None,
     out_dir: str | None,
     force: bool,
+    pdf: bool,
+    allow_partial: bool,
 ) -> None:
     """Write the monthly report of SNAPSHOT: index.html (self-contained), report.md, a CSV per table
-    and charts/*.png.
+    and charts/*.png (and report.pdf with --pdf).
 
-    Sections: summary, where the money goes, growth (and month over month with --baseline),
-    savings candidates, egress, alternatives, coverage, method. Exits 3 (report still written) when
-    some account-regions of the snapshot failed or were partial.
+    It opens with the month's answers (total and change, biggest movers, savings available now,
+    the cheapest billed alternative, coverage), then summary, where the money goes, chargeback,
+    growth (month over month with a baseline), trend and forecast (from --history), savings,
+    egress, alternatives, coverage and method. A first report without a baseline succeeds and
+    says so. Exits 3 (report still written) when some account-regions failed or were partial,
+    unless --allow-partial.
     """
     from pathlib import Path
 
     from .errors import OutputExistsError
     from .files import check_writable
+    from .history import check_month, find_snapshots, report_month
     from .reporting.monthly import report
+    from .reporting.pdf import print_pdf
     from .snapshot import load_snapshot
 
     snap = load_snapshot(snapshot)
-    out = Path(out_dir) if out_dir else Path("reports") / snap.collected_at.strftime("%Y-%m")
+    period = check_month(month) if month else report_month(snap.collected_at)
+    out = Path(out_dir) if out_dir else Path("reports") / period
     if out.exists() and not force:  # refuse before the work, not after
         raise OutputExistsError(f"{out} already exists; pass --force to replace it")
     check_writable(out)  # an unwritable --out fails now, not after computing the whole report
+    if history_dir is not None:
+        found = find_snapshots(history_dir)
+    else:  # the snapshot's siblings (snapshots/2026-11-01, snapshots/2026-12-01, ...)
+        found = find_snapshots(Path(snapshot).resolve().parent, depth=1)
+    for skipped in found.attrs.get("skipped", []):
+        click.echo(f"  history: skipped {skipped}", err=True)
     rep = report(
         snap,
         baseline=baseline,
@@ -620,13 +704,22 @@ def report_command(
         scope=scope,
         free_tier=free_tier,
         users=users,
+        month=period,
+        history=found,
+        by=by,
     )
     path = rep.save(out, force=force)
     click.echo(
         f"Wrote {path / 'index.html'}, {path / 'report.md'}, {len(rep.tables)} CSV tables and "
-        f"{len(rep.charts)} charts in {path}/"
+        f"{len(rep.charts)} charts in {path}/ ({rep.title}; "
+        + ("no baseline" if rep.baseline is None else f"baseline {rep.baseline}")
+        + ")"
     )
-    exit_if_incomplete(snap)
+    if pdf:
+        click.echo(f"Wrote {print_pdf(path / 'index.html', path / 'report.pdf')}")
+    code = report_incomplete(snap)
+    if code and not allow_partial:
+        sys.exit(code)
 
 
 # ---- demo ----------------------------------------------------------------------------------------
@@ -695,3 +788,4 @@ cli.add_command(lifecycle_command)
 cli.add_command(sql_command)
 cli.add_command(merge_command)
 cli.add_command(diff_command)
+apply_epilogs(cli)  # every command's examples as click's epilog

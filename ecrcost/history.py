@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, SnapshotError
 from .pricing.model import as_catalog
 from .pricing.summary import costs
 from .snapshot import Snapshot, load_snapshot
@@ -178,27 +178,37 @@ def monthly_usage(
     Columns: month, collected_at, account_id, region, repository, total_usd, storage_usd,
     egress_usd (USD/month; NaN when unknown), unique_bytes (bytes), stored_gb (GB), images,
     egress_gb (GB pulled/month), pulls. Each snapshot is loaded, priced with `ecrcost.costs` and
-    dropped before the next, so memory holds one snapshot at a time.
+    dropped before the next, so memory holds one snapshot at a time; one that cannot be read is
+    left out and named in ``attrs["skipped"]``.
     """
     catalog, profile = as_catalog(prices), as_traffic(traffic)
     items = list(snapshots["path"]) if isinstance(snapshots, pd.DataFrame) else list(snapshots)
     labels = list(snapshots["month"]) if isinstance(snapshots, pd.DataFrame) else None
     frames = []
+    skipped = []
     for i, item in enumerate(items):
-        snap = item if isinstance(item, Snapshot) else load_snapshot(item)
+        try:
+            snap = item if isinstance(item, Snapshot) else load_snapshot(item)
+        except SnapshotError as e:  # one unreadable month never sinks the history
+            skipped.append(str(e))
+            continue
         c = costs(snap, by="repository", scope=scope, traffic=profile, prices=catalog)
         month = labels[i] if labels is not None else report_month(snap.collected_at)
         frames.append(usage_rows(c, month, snap.collected_at))
         del snap, c
     cols = ["month", "collected_at", *REPO_KEY, *MEASURES]
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        out.attrs["skipped"] = skipped
+        return out
     out = pd.concat(frames, ignore_index=True)[cols]
     if out["month"].duplicated().any() and out.groupby("month")["collected_at"].nunique().max() > 1:
         raise InputError(
             "two snapshots describe the same month; pass one per month (monthly_snapshots)"
         )
-    return out.sort_values(["month", *REPO_KEY], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["month", *REPO_KEY], kind="stable").reset_index(drop=True)
+    out.attrs["skipped"] = skipped
+    return out
 
 
 def usage_rows(by_repo: pd.DataFrame, month: str, collected_at: Any) -> pd.DataFrame:

@@ -240,9 +240,12 @@ def test_incomplete_snapshot_banner_and_sections(page):
     assert "Incomplete snapshot: 1 account-region(s) failed" in text
     ids = evaluate(browser, "Array.from(document.querySelectorAll('section')).map(s => s.id)")
     assert ids == [
+        "overview",
         "summary",
         "money",
+        "chargeback",
         "growth",
+        "trend",
         "savings",
         "egress",
         "alternatives",

@@ -31,4 +31,4 @@ def test_diff_cli_errors(tmp_path):
     r = CliRunner().invoke(cli, ["diff", str(old), str(tmp_path / "nope")])
     assert r.exit_code == 1 and "no such snapshot" in r.output
     r = CliRunner().invoke(cli, ["diff", str(old), str(new), "--by", "tag:"])
-    assert r.exit_code == 1 and "--by" in r.output
+    assert r.exit_code == 2 and "--by" in r.output

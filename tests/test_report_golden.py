@@ -79,3 +79,34 @@ def test_golden_files_are_what_save_writes(tmp_path):
     out = report(build(), baseline=baseline()).save(tmp_path / "r")
     for f in (GOLDEN / "report").iterdir():
         assert (out / f.name).read_text(encoding="utf-8") == f.read_text(encoding="utf-8"), f.name
+
+
+def first_screen(rep) -> dict[str, str]:
+    """The first screen (the overview section) as Markdown and as HTML."""
+    from ecrcost.reporting.document import Document
+    from ecrcost.reporting.html import section_html
+    from ecrcost.reporting.markdown import report_markdown
+
+    overview = rep.section("overview")
+    doc = Document(rep.title, rep.month, rep.subtitle, [overview], rep.incomplete)
+    return {
+        "first-screen.md": report_markdown(doc),
+        "first-screen.html": section_html(overview) + "\n",
+    }
+
+
+def test_golden_first_screen_with_baseline_and_traffic(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "traffic.toml").write_text(TRAFFIC)
+    rep = report(build(), baseline=baseline(), traffic="traffic.toml")
+    files = first_screen(rep)
+    assert "no baseline" not in files["first-screen.md"]
+    check_golden("first-screen", files)
+
+
+def test_golden_first_screen_without_baseline():
+    rep = report(build(failed=True))
+    files = first_screen(rep)
+    assert "no baseline" in files["first-screen.md"]
+    assert "failed" in files["first-screen.md"]  # coverage says what is missing
+    check_golden("first-screen-no-baseline", files)

@@ -22,7 +22,19 @@ from ecrcost.reporting.savings import freed_bytes, savings_candidates
 from ecrcost.storage import image_storage
 
 CFG = 1000  # every fixture manifest has a 1000-byte config blob
-SECTIONS = ["summary", "money", "growth", "savings", "egress", "alternatives", "coverage", "method"]
+SECTIONS = [
+    "overview",
+    "summary",
+    "money",
+    "chargeback",
+    "growth",
+    "trend",
+    "savings",
+    "egress",
+    "alternatives",
+    "coverage",
+    "method",
+]
 
 
 @pytest.fixture(scope="module")

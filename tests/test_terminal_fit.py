@@ -24,7 +24,7 @@ def df():
 def test_preference_is_names_then_money(df):
     order = preference(df)
     assert order[:3] == ["account_id", "region", "repository"]
-    assert order[3:7] == ["storage_usd", "egress_usd", "total_usd", "replication_usd"]
+    assert order[3:7] == ["total_usd", "storage_usd", "egress_usd", "replication_usd"]
 
 
 @pytest.mark.parametrize("width", [80, 120])

@@ -7,56 +7,36 @@ import click
 from ..diff import diff
 from ..reporting.diff import diff_text
 from ..reporting.tables import render
+from .options import (
+    GroupingParam,
+    format_option,
+    prices_option,
+    scope_option,
+    traffic_option,
+    with_examples,
+)
 
-EXAMPLES = """\b
-Examples:
-  ecrcost diff snapshots/2026-10 snapshots/2026-11
-  ecrcost diff snapshots/2026-10 snapshots/2026-11 --by tag:team --traffic traffic.toml
-  ecrcost diff old new --format json
-"""
 
-
-@click.command("diff", epilog=EXAMPLES)
+@click.command("diff")
 @click.argument("old", type=click.Path(file_okay=False))
 @click.argument("new", type=click.Path(file_okay=False))
 @click.option(
     "--by",
+    type=GroupingParam(["repository", "account", "region"]),
     default="repository",
     show_default=True,
     metavar="repository|account|region|tag:KEY|prefix[:DEPTH]",
     help="Compare rows of this grouping.",
 )
-@click.option(
-    "--scope",
-    type=click.Choice(["repository", "registry"]),
-    default="repository",
-    show_default=True,
-    help="Deduplicate layers within each repository or each account+region.",
-)
-@click.option(
-    "--traffic",
-    "traffic_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Traffic profile (TOML); without it totals are unknown and storage cost is compared.",
-)
-@click.option(
-    "--prices",
-    "prices_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Use this price catalog (CSV) instead of the bundled one.",
-)
+@scope_option
+@traffic_option
+@prices_option
 @click.option("--all", "show_all", is_flag=True, help="Also list unchanged rows (text format).")
-@click.option(
-    "--format",
-    "--output",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "markdown"]),
-    default="table",
-    show_default=True,
-    envvar="ECRCOST_FORMAT",
-    help="Output format (table: Infracost-style text). Also ECRCOST_FORMAT.",
+@format_option()
+@with_examples(
+    "ecrcost diff snapshots/2026-10 snapshots/2026-11",
+    "ecrcost diff snapshots/2026-10 snapshots/2026-11 --by tag:team --traffic traffic.toml",
+    "ecrcost diff old new --format json",
 )
 def diff_command(
     old: str,

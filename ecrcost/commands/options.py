@@ -15,13 +15,14 @@ Every command uses these, so an option is spelled, defaulted and validated in on
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 
 from .. import text
-from ..errors import EcrcostError
+from ..chargeback import parse_by
+from ..errors import EcrcostError, InputError
 
 EXIT_PARTIAL = 3
 
@@ -52,15 +53,67 @@ class EcrcostGroup(click.Group):
 
 
 def format_option(default: str = "table") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """--format table|csv|json|markdown."""
+    """--format / --output table|csv|json|markdown (default: ECRCOST_FORMAT, else `default`)."""
     return click.option(
         "--format",
+        "--output",
         "fmt",
         type=click.Choice(["table", "csv", "json", "markdown"]),
         default=default,
         show_default=True,
-        help="Output format.",
+        envvar="ECRCOST_FORMAT",
+        show_envvar=True,
+        help="Output format (--output is the AWS CLI's word for it).",
     )
+
+
+def envelope_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--envelope: JSON as {"data": [...], "method": {...}, "units": ...} instead of the bare array."""
+    return click.option(
+        "--envelope",
+        is_flag=True,
+        help='With --format json: one object {"data": [...], "method": {...}, "units": {...}} '
+        "instead of the bare array (the default contract).",
+    )(f)
+
+
+def columns_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--columns A,B,... and --wide for terminal tables (default: the columns that fit)."""
+    f = click.option("--wide", is_flag=True, help="Terminal table: every column, however wide.")(f)
+    return click.option(
+        "--columns",
+        default=None,
+        metavar="A,B,...",
+        help="Terminal table: exactly these columns (default: names and money first, as many as fit).",
+    )(f)
+
+
+class GroupingParam(click.ParamType):
+    """`--by`: one of `fixed` or a chargeback grouping tag:KEY / prefix[:DEPTH] (usage error, exit
+    2, for anything else)."""
+
+    name = "grouping"
+
+    def __init__(self, fixed: Sequence[str] = ()) -> None:
+        self.fixed = tuple(fixed)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value)
+        if text in self.fixed:
+            return text
+        try:
+            parse_by(text)
+        except InputError as e:
+            choices = ", ".join([*self.fixed, "tag:KEY", "prefix[:DEPTH]"])
+            self.fail(f"{text!r}: expected one of {choices} ({e})", param, ctx)
+        return text
+
+
+def split_columns(columns: str | None) -> list[str] | None:
+    """The --columns list, or None."""
+    if not columns:
+        return None
+    return [c.strip() for c in columns.split(",") if c.strip()]
 
 
 def prices_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -115,14 +168,29 @@ def exit_if_incomplete(snapshot: Any) -> None:
 
 
 def with_examples(*lines: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Append an Examples section to a command's help."""
+    """Give a command an Examples section, shown as click's epilog (after the options) once
+    `apply_epilogs(cli)` has run; the help text itself is left as written."""
 
     def deco(f: Callable[..., Any]) -> Callable[..., Any]:
-        example = "\n\n\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
-        f.__doc__ = (f.__doc__ or "").rstrip() + example
+        f.__ecrcost_examples__ = lines  # type: ignore[attr-defined]
         return f
 
     return deco
+
+
+def examples_epilog(lines: Sequence[str]) -> str:
+    """The epilog text of an Examples section (click keeps a \\b paragraph's line breaks)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def apply_epilogs(group: click.Group) -> None:
+    """Turn every `with_examples` of `group`'s commands (recursively) into the command's epilog."""
+    for cmd in group.commands.values():
+        lines = getattr(cmd.callback, "__ecrcost_examples__", None)
+        if lines and not cmd.epilog:
+            cmd.epilog = examples_epilog(lines)
+        if isinstance(cmd, click.Group):
+            apply_epilogs(cmd)
 
 
 def users_option(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -101,7 +101,8 @@ def costs(
     if not grouping:
         return out
     groups = chargeback(out, snapshot.repositories, by)
-    groups.attrs["method"] = {**out.attrs.get("method", {}), "by": f"{by} (untagged: no such tag)"}
+    rest = '"untagged": no such tag' if by.startswith("tag:") else '"(no prefix)": no "/" there'
+    groups.attrs["method"] = {**out.attrs.get("method", {}), "by": f"{by} ({rest})"}
     return groups
 
 

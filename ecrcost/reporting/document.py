@@ -71,6 +71,9 @@ class Document:
     subtitle: str
     sections: list[Section]
     incomplete: pd.DataFrame  # snapshot.incomplete_targets
+    baseline: str | None = (
+        None  # the baseline snapshot's path (or "(in memory)"); None: no baseline
+    )
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:

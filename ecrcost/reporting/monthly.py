@@ -111,6 +111,7 @@ def report(
         subtitle=subtitle,
         sections=sections,
         incomplete=snap.incomplete_targets,
+        baseline=None if base is None else str(base.path or "(in memory)"),
     )
 
 

@@ -3,6 +3,7 @@ flags as numbered notes (the renderer's side of flags as data: only here do they
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -36,8 +37,16 @@ def _plain(v: Any) -> str:
     return str(v)
 
 
-def render_with_notes(df: pd.DataFrame, fmt: str, title: str) -> tuple[str, str, bool]:
-    """(the table, the footer, whether the footer goes to stderr) for a cost frame.
+def render_with_notes(
+    df: pd.DataFrame,
+    fmt: str,
+    title: str,
+    *,
+    columns: Sequence[str] | None = None,
+    wide: bool = False,
+) -> tuple[str, str, bool]:
+    """(the table, the footer, whether the footer goes to stderr) for a cost frame; `columns` /
+    `wide` choose the terminal table's columns (`tables.render`).
 
     Table and Markdown: the flags become numbered notes (a "notes" column points at them) under
     the table, followed by the rules. CSV and JSON keep the flags column, and the rules go to
@@ -57,7 +66,7 @@ def render_with_notes(df: pd.DataFrame, fmt: str, title: str) -> tuple[str, str,
         f"{bullet}{line}" for line in lines
     ]
     return (
-        render(shown, fmt, title=title),
+        render(shown, fmt, title=title, columns=columns, wide=wide),
         ("\n" if fmt == "markdown" else "") + "\n".join(footer),
         False,
     )

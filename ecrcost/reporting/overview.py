@@ -7,9 +7,9 @@ movers, the savings available now, the cheapest *billed* alternative and the dat
 
 Pure functions over the stage outputs (`ecrcost.costs(by="repository")`, `ecrcost.compare`, the
 snapshot's targets); the report's first section renders them. Money is USD per month; unknown is
-NaN, never $0. A plan whose price is "not billed today" (published but uncharged rates,
-`unbilled_usd` > 0, or ``billed`` false where the comparison says so) is never the cheapest
-alternative: it is listed as not billed.
+NaN, never $0. A plan whose price is "not billed today" (published but uncharged rates:
+`unbilled_usd` > 0 or unknown, or ``billed`` false where the comparison says so) is never the
+cheapest alternative: it is listed as not billed.
 """
 
 from __future__ import annotations
@@ -61,10 +61,11 @@ def movers(before: pd.DataFrame, after: pd.DataFrame, n: int = 3) -> pd.DataFram
 def _billed(cmp: pd.DataFrame) -> pd.Series:
     if "billed" in cmp.columns:
         return cmp["billed"].fillna(False).astype(bool)
-    unbilled = pd.to_numeric(cmp.get("unbilled_usd"), errors="coerce")
-    if unbilled is None:
+    if "unbilled_usd" not in cmp.columns:
         return pd.Series(True, index=cmp.index)
-    return ~(unbilled.fillna(0) > 0)
+    # billed plans have unbilled_usd exactly 0; > 0, or unknown (NaN: an uncharged rate on an
+    # unknown quantity), means part of the plan's price is not billed today
+    return pd.to_numeric(cmp["unbilled_usd"], errors="coerce").eq(0)
 
 
 def billed_alternatives(cmp: pd.DataFrame) -> pd.DataFrame:

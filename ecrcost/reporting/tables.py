@@ -12,6 +12,8 @@ terminal cells lose escape sequences, control characters and newlines; Markdown 
 (no links, images or HTML); CSV cells that a spreadsheet would run as a formula (starting with
 = + - @ tab or CR) are prefixed with a single quote. JSON is an array of objects with NaN/NA as
 null and times in ISO-8601 (json.dumps escapes control characters itself).
+12-digit account IDs are written to CSV as ="111111111111", the one spelling every spreadsheet
+reads as text (so all 12 digits and a leading zero survive).
 """
 
 from __future__ import annotations
@@ -214,6 +216,12 @@ def to_csv(df: pd.DataFrame) -> str:
             out[c] = s.map(lambda v: text.csv_cell(_listish(v)))
         elif pd.api.types.is_string_dtype(s):
             out[c] = s.map(text.csv_cell, na_action="ignore")
+    # account IDs as text: a spreadsheet keeps all 12 digits (and a leading zero)
+    for c in out.columns:
+        if str(c).endswith("account_id"):
+            ids = out[c].astype("string")
+            is_id = ids.str.fullmatch(r"\d{12}").fillna(False).astype(bool)
+            out[c] = ids.where(~is_id, '="' + ids + '"').astype(object)
     return str(out.to_csv(index=False, lineterminator="\n"))
 
 
@@ -258,6 +266,22 @@ def to_json(df: pd.DataFrame) -> str:
 
 
 markdown_escape = text.markdown  # the one Markdown sanitiser (links, images, HTML, pipes)
+
+
+#: the units every envelope states
+UNITS = {"money": "USD per month", "bytes": "bytes", "GB": "2^30 bytes", "unknown": "null"}
+
+
+def to_json_envelope(df: pd.DataFrame, **extra: Any) -> str:
+    """One JSON object: {"data": [rows], "method": df.attrs["method"] (or {}), "units": UNITS,
+    **extra} (`--format json --envelope`); the bare array stays the default contract."""
+    doc = {
+        "data": records(df),
+        "method": json_value(df.attrs.get("method") or {}),
+        "units": UNITS,
+        **{k: json_value(v) for k, v in extra.items()},
+    }
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def to_markdown(

@@ -5,7 +5,8 @@
     fit_columns(df, 80, wide=True)                   # every column (--wide)
 
 The order of preference: the name columns (text columns before the first number: account_id,
-region, repository, registry, plan, group, ...), then the money columns (``*_usd``) in their order,
+region, repository, registry, plan, group, ...), then the money columns (``*_usd``; total_usd
+first, the others in their order),
 then every other column in its order. A column is kept when its widest cell (or header) still fits
 in what is left of `width`; text columns count at most `TEXT_MIN` characters since they may wrap,
 numbers count in full (they never wrap). The shown frame lists names, then money, then the rest.
@@ -39,6 +40,7 @@ def preference(df: pd.DataFrame) -> list[str]:
             break
         names.append(c)
     money = [c for c in cols if c.endswith("_usd") and c not in names]
+    money.sort(key=lambda c: c != "total_usd")  # the total first, the parts in their order
     rest = [c for c in cols if c not in names and c not in money]
     return names + money + rest
 

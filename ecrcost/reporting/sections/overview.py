@@ -131,9 +131,10 @@ def build(ctx: Context) -> Section:
     tables.append(
         Table(
             "billed_alternatives",
-            "Alternatives by billed cost",
+            "Alternatives by billed cost (notes in Alternatives)",
             billed_alternatives(cmp),
             limit=None,
+            show=["registry", "plan", "monthly_usd", "billed", "unbilled_usd", "confidence"],
         )
     )
     return Section("overview", f"{_month_name(ctx.month)} at a glance", [], [], tables, figures)

@@ -28,22 +28,24 @@ TOP_REPOSITORIES = 10
 
 def build(ctx: Context) -> Section:
     current = usage_rows(ctx.by_repo, ctx.month, ctx.snap.collected_at)
+    skipped: list[str] = []
     earlier = ctx.history
     if earlier is None or earlier.empty:
         usage = current
     else:
         earlier = earlier[earlier["month"] < ctx.month].tail(MONTHS - 1)
-        usage = pd.concat(
-            [monthly_usage(earlier, ctx.traffic, ctx.catalog, scope=ctx.scope), current],
-            ignore_index=True,
-        )
+        before = monthly_usage(earlier, ctx.traffic, ctx.catalog, scope=ctx.scope)
+        skipped = before.attrs.get("skipped", [])
+        usage = pd.concat([before, current], ignore_index=True) if len(before) else current
     totals = monthly_totals(usage)
     money = "total_usd" if totals["total_usd"].notna().all() else "storage_usd"
     fc = forecast(totals, money)
     fc_gb = forecast(totals, "stored_gb")
     n = len(totals)
     paras = []
-    if n == 1:
+    if n == 0:
+        paras.append("No monthly figures: the snapshot holds no repositories.")
+    elif n == 1:
         paras.append(
             "No trend yet: this is the only monthly snapshot found"
             + (" (pass --history DIR with earlier months)." if ctx.history is None else ".")
@@ -73,6 +75,11 @@ def build(ctx: Context) -> Section:
             f"At this rate, storage doubles in {d:,.1f} months."
             if not math.isnan(d)
             else "At this rate, storage does not grow (flat or shrinking)."
+        )
+    if skipped:
+        paras.append(
+            f"{len(skipped)} earlier snapshot(s) could not be read and are left out: "
+            + "; ".join(skipped)
         )
     fc_table = pd.concat(
         [fc.assign(measure=money), fc_gb.assign(measure="stored_gb")], ignore_index=True
