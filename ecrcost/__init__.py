@@ -12,6 +12,9 @@ The public API (each stage of the data flow is one function; see ARCHITECTURE in
     ecrcost.report(snap).save("reports/2026-11")           # the monthly report
     ecrcost.evaluate_policy(snap, policy, at=None)         # a lifecycle policy, per image
     ecrcost.plan_cleanup(snap)                             # bytes and $ a cleanup saves
+    ecrcost.costs(snap, by="tag:team")                     # chargeback ("untagged" included)
+    ecrcost.diff("snap-2026-10", "snap-2026-11")           # added / removed / grown / shrunk
+    ecrcost.style(df)                                      # a frame shown as the report shows it
 
 Names are imported lazily so `import ecrcost` stays fast and does not pull in boto3 or matplotlib.
 """
@@ -81,6 +84,15 @@ _EXPORTS: dict[str, str] = {
     "archive_economics": "lifecycle",
     "parse_policy": "lifecycle",
     "LifecyclePolicyError": "errors",
+    "style": "reporting.style",
+    # history, chargeback and diff
+    "find_snapshots": "history",
+    "monthly_snapshots": "history",
+    "monthly_usage": "history",
+    "monthly_totals": "history",
+    "forecast": "history",
+    "report_month": "history",
+    "diff": "snapshot_diff",
     # synthetic data and the demo
     "synthetic_snapshot": "synthetic",
     "synthetic_organization": "synthetic",

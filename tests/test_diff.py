@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from report_fixtures import baseline, build
 
-from ecrcost.diff import diff
 from ecrcost.errors import InputError
 from ecrcost.pricing.summary import costs
-from ecrcost.reporting.diff import diff_text
+from ecrcost.reporting.diff_text import diff_text
+from ecrcost.snapshot_diff import diff
 
 
 def test_repository_changes_and_deltas():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from report_fixtures import baseline, build
@@ -30,19 +31,19 @@ def test_unbilled_plan_is_never_the_cheapest():
             "plan": ["private", "Free", "Pro", "standard"],
             "monthly_usd": [10.0, 0.0, 9.0, 12.0],
             "cheapest": [True, True, True, True],
-            "unbilled_usd": [None, 7531.0, None, None],
+            "unbilled_usd": [0.0, 7531.0, 0.0, np.nan],  # gar: unknown -> not billed
         }
     )
     alts = billed_alternatives(cmp)
-    assert list(alts["registry"]) == ["dockerhub", "gar", "ghcr"]
-    assert list(alts["billed"]) == [True, True, False]
+    assert list(alts["registry"]) == ["dockerhub", "ghcr", "gar"]  # billed first, then by cost
+    assert list(alts["billed"]) == [True, False, False]
     snap = build()
     row = headline(
         costs(snap, traffic=TRAFFIC), None, month="2026-11", savings_usd=1.5,
         comparison=cmp, targets=snap.targets,
     ).iloc[0]  # fmt: skip
     assert row["alternative"] == "dockerhub Pro" and row["alternative_usd"] == 9.0
-    assert row["unbilled"] == "ghcr Free"
+    assert row["unbilled"] == "ghcr Free; gar standard"
     assert row["baseline"] == "no baseline" and math.isnan(row["change_usd"])
 
 

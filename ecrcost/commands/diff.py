@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..diff import diff
-from ..reporting.diff import diff_text
+from ..reporting.diff_text import diff_text
 from ..reporting.tables import render
+from ..snapshot_diff import diff
 from .options import (
     GroupingParam,
     format_option,

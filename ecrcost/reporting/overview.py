@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..diff import diff_frames
+from ..snapshot_diff import diff_frames
 from ..storage import REPO_KEY
 
 #: headline() columns
@@ -52,7 +52,7 @@ def money_column(by_repo: pd.DataFrame) -> str:
 def movers(before: pd.DataFrame, after: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     """The `n` repositories whose monthly cost changed most between two
     `costs(by="repository")` frames (added and removed ones included). Columns of
-    `ecrcost.diff.diff_frames`: account_id, region, repository, change, old_usd, new_usd,
+    `ecrcost.snapshot_diff.diff_frames`: account_id, region, repository, change, old_usd, new_usd,
     delta_usd, old_bytes, new_bytes, delta_bytes, old_images, new_images."""
     d = diff_frames(before, after, REPO_KEY)
     return d[d["change"] != "unchanged"].head(n).reset_index(drop=True)

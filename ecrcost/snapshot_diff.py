@@ -4,7 +4,7 @@ layout: one line per changed row marked ``+`` added, ``-`` removed, ``~`` grown 
 cost change and old -> new, then the overall change.
 
     d = diff("snap-2026-10", "snap-2026-11", traffic="traffic.toml")   # DataFrame
-    print(ecrcost.reporting.diff.diff_text(d))
+    print(ecrcost.reporting.diff_text.diff_text(d))
 
 Money is USD per month (both snapshots priced by `ecrcost.costs` with the same catalog and
 traffic profile); bytes are deduplicated stored bytes (1 GB = 2^30 bytes).
