@@ -62,5 +62,10 @@ def test_notebook_runs(kernel_env, aws_env, monkeypatch):
         for o in c.get("outputs", [])
     )
     assert "naive over-counts by" in text and "ml/llm-serving" in text
+    html = "\n".join(
+        o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", [])
+    )
+    assert "Total / month" in html and "Forecast" in html  # ecrcost.style tables
+    assert 'id="overview"' in html and 'id="kpi-total"' in html  # the report inline
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 2  # the egress chart and the registry comparison chart
