@@ -45,3 +45,21 @@ def test_report_pdf_has_the_title(tmp_path):
     ).stdout
     assert rep.title in text
     assert not list(out.glob(".report.pdf.*"))  # no temporary file left behind
+
+
+@pytest.mark.browser
+def test_report_command_pdf(tmp_path):
+    if not find_chromium() or not shutil.which("pdftotext"):
+        if os.environ.get("ECRCOST_REQUIRE_BROWSER") == "1":
+            pytest.fail("ECRCOST_REQUIRE_BROWSER=1 but chromium or pdftotext is missing")
+        pytest.skip("needs Debian's chromium and poppler-utils (.ci/run installs both)")
+    from click.testing import CliRunner
+
+    from ecrcost.cli import cli
+
+    snap = build().write(tmp_path / "snap")
+    r = CliRunner().invoke(cli, ["report", str(snap), "--out", str(tmp_path / "r"), "--pdf"])
+    assert r.exit_code == 0, r.output
+    pdf = tmp_path / "r" / "report.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "ECR cost report 2026-11" in text and "at a glance" in text
