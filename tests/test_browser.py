@@ -20,6 +20,7 @@ import time
 import numpy as np
 import pytest
 from report_fixtures import XSS, baseline, build
+from test_report_monthly import SECTIONS
 
 from ecrcost.reporting.monthly import report
 
@@ -239,16 +240,4 @@ def test_incomplete_snapshot_banner_and_sections(page):
     text = evaluate(browser, "document.body.innerText")
     assert "Incomplete snapshot: 1 account-region(s) failed" in text
     ids = evaluate(browser, "Array.from(document.querySelectorAll('section')).map(s => s.id)")
-    assert ids == [
-        "overview",
-        "summary",
-        "money",
-        "chargeback",
-        "growth",
-        "trend",
-        "savings",
-        "egress",
-        "alternatives",
-        "coverage",
-        "method",
-    ]
+    assert ids == SECTIONS

@@ -13,6 +13,14 @@ from ecrcost.reporting.monthly import report
 from ecrcost.reporting.pdf import FLAGS, BrowserMissingError, find_chromium, print_pdf
 
 
+def require_tools() -> None:
+    """Skip without chromium or pdftotext, unless ECRCOST_REQUIRE_BROWSER=1 (then fail)."""
+    if not find_chromium() or not shutil.which("pdftotext"):
+        if os.environ.get("ECRCOST_REQUIRE_BROWSER") == "1":
+            pytest.fail("ECRCOST_REQUIRE_BROWSER=1 but chromium or pdftotext is missing")
+        pytest.skip("needs Debian's chromium and poppler-utils (.ci/run installs both)")
+
+
 def test_flags_are_the_safe_ones():
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"):  # fmt: skip
@@ -31,10 +39,7 @@ def test_missing_chromium_is_a_clear_error(tmp_path, monkeypatch):
 
 @pytest.mark.browser
 def test_report_pdf_has_the_title(tmp_path):
-    if not find_chromium() or not shutil.which("pdftotext"):
-        if os.environ.get("ECRCOST_REQUIRE_BROWSER") == "1":
-            pytest.fail("ECRCOST_REQUIRE_BROWSER=1 but chromium or pdftotext is missing")
-        pytest.skip("needs Debian's chromium and poppler-utils (.ci/run installs both)")
+    require_tools()
     rep = report(build(), baseline=baseline())
     out = rep.save(tmp_path / "rep")
     pdf = print_pdf(out / "index.html", out / "report.pdf")
@@ -49,10 +54,7 @@ def test_report_pdf_has_the_title(tmp_path):
 
 @pytest.mark.browser
 def test_report_command_pdf(tmp_path):
-    if not find_chromium() or not shutil.which("pdftotext"):
-        if os.environ.get("ECRCOST_REQUIRE_BROWSER") == "1":
-            pytest.fail("ECRCOST_REQUIRE_BROWSER=1 but chromium or pdftotext is missing")
-        pytest.skip("needs Debian's chromium and poppler-utils (.ci/run installs both)")
+    require_tools()
     from click.testing import CliRunner
 
     from ecrcost.cli import cli

@@ -114,6 +114,15 @@ def seeded_months(size="small"):
             yield when, url, org
 
 
+def checkout(workdir: Path) -> Path:
+    """The recipe's working directory with its traffic.toml."""
+    workdir.mkdir()
+    (workdir / "traffic.toml").write_text(
+        "[default]\nsame_region = 0.9\ncross_region = 0.05\ninternet = 0.05\n"
+    )
+    return workdir
+
+
 def check_reports(reports: Path) -> None:
     assert sorted(p.name for p in reports.iterdir()) == REPORTED
     first = (reports / REPORTED[0] / "report.md").read_text()
@@ -128,11 +137,7 @@ def check_reports(reports: Path) -> None:
 
 
 def test_cron_recipe_over_three_months(tmp_path, world):
-    workdir = tmp_path / "srv"
-    workdir.mkdir()
-    (workdir / "traffic.toml").write_text(
-        "[default]\nsame_region = 0.9\ncross_region = 0.05\ninternet = 0.05\n"
-    )
+    workdir = checkout(tmp_path / "srv")
     command = cron_line()
     for when, url, org in seeded_months():
         run_month(command, when, workdir, world, url, org)
@@ -141,11 +146,7 @@ def test_cron_recipe_over_three_months(tmp_path, world):
 
 
 def test_github_actions_recipe_over_three_months(tmp_path, world):
-    workdir = tmp_path / "repo"
-    workdir.mkdir()
-    (workdir / "traffic.toml").write_text(
-        "[default]\nsame_region = 0.9\ncross_region = 0.05\ninternet = 0.05\n"
-    )
+    workdir = checkout(tmp_path / "repo")
     steps = actions_steps()
     assert len(steps) == 2 and all("ecrcost" in s for s in steps)
     reports = tmp_path / "artifacts"
