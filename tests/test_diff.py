@@ -57,3 +57,10 @@ def test_text_layout():
     assert not any("/web" in line for line in lines)  # unchanged rows are left out
     assert "Monthly cost change: +$" in text
     assert "1 added, 1 removed, 1 grown, 0 shrunk, 3 unchanged" in text
+
+
+def test_control_characters_never_reach_the_terminal():
+    d = diff(baseline(), build())
+    d.loc[0, "repository"] = "evil\x1b]0;title\x07\nname"
+    text = diff_text(d)
+    assert "\x1b" not in text and "\x07" not in text and "evil?]0;title??name" in text

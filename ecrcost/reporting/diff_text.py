@@ -21,8 +21,11 @@ def _signed(v: float) -> str:
     return ("+" if v >= 0 else "-") + format_usd(abs(v))
 
 
+_CONTROL = {i: "?" for i in [*range(0x20), 0x7F]}  # ESC, CR, LF, ... never reach the terminal
+
+
 def _name(row: pd.Series, keys: list[str]) -> str:
-    return "/".join(str(row[k]) for k in keys)
+    return "/".join(str(row[k]) for k in keys).translate(_CONTROL)
 
 
 def diff_text(d: pd.DataFrame, *, unchanged: bool = False) -> str:
@@ -30,8 +33,9 @@ def diff_text(d: pd.DataFrame, *, unchanged: bool = False) -> str:
     keys = [c for c in d.columns if c in ("account_id", "region", "repository", "group")]
     money = d.attrs.get("money", "total_usd")
     lines = [
-        f"Monthly cost change from {d.attrs.get('old', 'OLD')} ({d.attrs.get('old_at', '?')[:10]}) "
-        f"to {d.attrs.get('new', 'NEW')} ({d.attrs.get('new_at', '?')[:10]})",
+        f"Monthly cost change from {str(d.attrs.get('old', 'OLD')).translate(_CONTROL)} "
+        f"({d.attrs.get('old_at', '?')[:10]}) to {str(d.attrs.get('new', 'NEW')).translate(_CONTROL)} "
+        f"({d.attrs.get('new_at', '?')[:10]})",
         f"Compared: {money} (USD/month); stored bytes deduplicated, 1 GB = 2^30 bytes.",
         "",
     ]
