@@ -41,8 +41,8 @@ from .pricing.summary import costs
 from .snapshot import Snapshot, load_snapshot
 from .storage import REPO_KEY
 from .traffic import as_traffic
+from .units import GB
 
-GB = 2**30
 #: a snapshot collected on day 1..EARLY_DAYS of a month reports the previous month
 EARLY_DAYS = 5
 MONTHS = 12  # months of history shown and fitted

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from ...storage import image_blob_edges
-from ...usage import GB
+from ...units import GB
 from ..document import Figure, Section, Table
 from ..overview import billed_alternatives, headline, money_column, movers
 from ..savings import freed_bytes, savings_candidates
