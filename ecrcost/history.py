@@ -25,6 +25,7 @@ collection time); bytes are bytes; stored_gb and egress_gb use 1 GB = 2^30 bytes
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -35,7 +36,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import __version__
+from .collectors.cache import default_cache_dir
 from .errors import InputError, SnapshotError
+from .files import atomic_file
 from .pricing.model import as_catalog
 from .pricing.summary import costs
 from .snapshot import Snapshot, load_snapshot
@@ -171,6 +175,8 @@ def monthly_usage(
     prices: Any = None,
     *,
     scope: str = "repository",
+    free_tier: bool = False,
+    cache: bool = True,
 ) -> pd.DataFrame:
     """Month x repository figures of each snapshot (one snapshot per month: `monthly_snapshots`,
     or snapshots / paths, each labelled with its `report_month`).
@@ -180,6 +186,11 @@ def monthly_usage(
     egress_gb (GB pulled/month), pulls. Each snapshot is loaded, priced with `ecrcost.costs` and
     dropped before the next, so memory holds one snapshot at a time; one that cannot be read is
     left out and named in ``attrs["skipped"]``.
+
+    With `cache`, the figures of a snapshot directory are kept in the cache directory
+    (`$ECRCOST_CACHE_DIR` or the user cache, `history/<key>.parquet`; the key hashes the
+    snapshot's files (names, sizes, times), the traffic profile, the catalog, scope and free tier),
+    so next month's report reads this month's figures instead of pricing the snapshot again.
     """
     catalog, profile = as_catalog(prices), as_traffic(traffic)
     items = list(snapshots["path"]) if isinstance(snapshots, pd.DataFrame) else list(snapshots)
@@ -187,14 +198,25 @@ def monthly_usage(
     frames = []
     skipped = []
     for i, item in enumerate(items):
+        key = None
+        if cache and not isinstance(item, Snapshot):
+            key = usage_key(item, profile, catalog, scope, free_tier)
+            rows = _cached(key)
+            if rows is not None:
+                frames.append(rows.assign(month=labels[i]) if labels is not None else rows)
+                continue
         try:
             snap = item if isinstance(item, Snapshot) else load_snapshot(item)
         except SnapshotError as e:  # one unreadable month never sinks the history
             skipped.append(str(e))
             continue
-        c = costs(snap, by="repository", scope=scope, traffic=profile, prices=catalog)
+        c = costs(
+            snap, by="repository", scope=scope, traffic=profile, prices=catalog, free_tier=free_tier
+        )
         month = labels[i] if labels is not None else report_month(snap.collected_at)
         frames.append(usage_rows(c, month, snap.collected_at))
+        if key is not None:
+            remember(key, frames[-1])
         del snap, c
     cols = ["month", "collected_at", *REPO_KEY, *MEASURES]
     if not frames:
@@ -209,6 +231,65 @@ def monthly_usage(
     out = out.sort_values(["month", *REPO_KEY], kind="stable").reset_index(drop=True)
     out.attrs["skipped"] = skipped
     return out
+
+
+def usage_key(
+    path: str | os.PathLike[str], profile: Any, catalog: Any, scope: str, free_tier: bool
+) -> str | None:
+    """The cache key of a snapshot directory's monthly figures (None when it cannot be read)."""
+    root = Path(path)
+    try:
+        files = sorted(
+            (str(f.relative_to(root)), f.stat().st_size, f.stat().st_mtime_ns)
+            for f in root.rglob("*")
+            if f.is_file()
+        )
+    except OSError:
+        return None
+    rows = getattr(catalog, "rows", None)
+    parts = {
+        "version": __version__,
+        "path": str(root.resolve()),
+        "files": files,
+        "traffic": repr(profile),
+        "catalog": [
+            getattr(catalog, "label", ""),
+            getattr(catalog, "date", ""),
+            int(pd.util.hash_pandas_object(rows.astype(str)).sum())
+            if isinstance(rows, pd.DataFrame)
+            else repr(catalog),
+        ],
+        "scope": scope,
+        "free_tier": free_tier,
+    }
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:40]
+
+
+def _cache_file(key: str) -> Path:
+    return default_cache_dir() / "history" / f"{key}.parquet"
+
+
+def _cached(key: str | None) -> pd.DataFrame | None:
+    if key is None:
+        return None
+    try:
+        rows = pd.read_parquet(_cache_file(key))
+    except (OSError, ValueError):  # missing or unreadable: price the snapshot again
+        return None
+    return rows if list(rows.columns) == ["month", "collected_at", *REPO_KEY, *MEASURES] else None
+
+
+def remember(key: str | None, rows: pd.DataFrame) -> None:
+    """Keep a snapshot's monthly figures under `key` (atomic; a failed write is only a miss)."""
+    if key is None:
+        return
+    dest = _cache_file(key)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_file(dest, force=True) as tmp:
+            rows.to_parquet(tmp, index=False)
+    except OSError:
+        pass
 
 
 def usage_rows(by_repo: pd.DataFrame, month: str, collected_at: Any) -> pd.DataFrame:

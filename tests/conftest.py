@@ -34,6 +34,13 @@ def moto_aws(aws_env):
 
 
 @pytest.fixture(autouse=True)
+def _private_cache(monkeypatch, tmp_path):
+    """Every test has its own cache directory (the manifest and history caches), never the
+    developer's ~/.cache/ecrcost."""
+    monkeypatch.setenv("ECRCOST_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture(autouse=True)
 def _close_figures():
     """Close matplotlib figures after each test so charts never leak between tests."""
     yield

@@ -155,3 +155,25 @@ def test_unknown_egress_stays_unknown_in_totals(tmp_path):
     assert totals["egress_usd"].isna().all() and totals["total_usd"].isna().all()
     assert totals["storage_usd"].notna().all()
     json.dumps(totals["month"].tolist())
+
+
+def test_priced_months_are_cached(tmp_path, monkeypatch):
+    write_months(tmp_path / "snaps", 3)
+    months = monthly_snapshots(find_snapshots(tmp_path / "snaps"))
+    first = monthly_usage(months)
+    assert len(list((tmp_path / "cache" / "history").glob("*.parquet"))) == 3
+
+    def no_loading(path):
+        raise AssertionError(f"{path} was loaded again")
+
+    monkeypatch.setattr("ecrcost.history.load_snapshot", no_loading)
+    again = monthly_usage(months)
+    pd.testing.assert_frame_equal(first, again)
+    # another traffic profile is another key: priced again (and here, refused)
+    with pytest.raises(AssertionError, match="was loaded again"):
+        monthly_usage(
+            months, traffic={"default": {"same_region": 1.0, "cross_region": 0.0, "internet": 0.0}}
+        )
+    # without the cache nothing is read from it
+    with pytest.raises(AssertionError, match="was loaded again"):
+        monthly_usage(months, cache=False)

@@ -43,6 +43,7 @@ class Context:
         traffic = as_traffic(traffic)
         self.snap, self.base, self.traffic, self.prices = snap, base, traffic, prices
         self.scope, self.users, self.top, self.catalog = scope, users, top, catalog
+        self.free_tier = free_tier
         self.now = snap.collected_at
         self.bill = load_bill(bill) if bill is not None else None  # egress calibration + section
         #: the month the figures describe (YYYY-MM); earlier monthly snapshots (find_snapshots rows,

@@ -15,7 +15,9 @@ from ...history import (
     monthly_by_account,
     monthly_totals,
     monthly_usage,
+    remember,
     top_repositories,
+    usage_key,
     usage_rows,
 )
 from ..document import Section, Table
@@ -28,13 +30,19 @@ TOP_REPOSITORIES = 10
 
 def build(ctx: Context) -> Section:
     current = usage_rows(ctx.by_repo, ctx.month, ctx.snap.collected_at)
+    if ctx.snap.path is not None:  # next month's report reads these figures from the cache
+        remember(
+            usage_key(ctx.snap.path, ctx.traffic, ctx.catalog, ctx.scope, ctx.free_tier), current
+        )
     skipped: list[str] = []
     earlier = ctx.history
     if earlier is None or earlier.empty:
         usage = current
     else:
         earlier = earlier[earlier["month"] < ctx.month].tail(MONTHS - 1)
-        before = monthly_usage(earlier, ctx.traffic, ctx.catalog, scope=ctx.scope)
+        before = monthly_usage(
+            earlier, ctx.traffic, ctx.catalog, scope=ctx.scope, free_tier=ctx.free_tier
+        )
         skipped = before.attrs.get("skipped", [])
         usage = pd.concat([before, current], ignore_index=True) if len(before) else current
     totals = monthly_totals(usage)
