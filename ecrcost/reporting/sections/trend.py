@@ -30,7 +30,8 @@ TOP_REPOSITORIES = 10
 
 def build(ctx: Context) -> Section:
     current = usage_rows(ctx.by_repo, ctx.month, ctx.snap.collected_at)
-    if ctx.snap.path is not None:  # next month's report reads these figures from the cache
+    if ctx.snap.path is not None and ctx.history is not None:
+        # a report over a history: next month's report reads these figures from the cache
         remember(
             usage_key(ctx.snap.path, ctx.traffic, ctx.catalog, ctx.scope, ctx.free_tier), current
         )
