@@ -70,12 +70,12 @@ def report_month(collected_at: Any, early_days: int = EARLY_DAYS) -> str:
     t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
     if t.day <= early_days:
         t = t - pd.Timedelta(days=t.day)  # the last day of the previous month
-    return t.strftime("%Y-%m")
+    return str(t.strftime("%Y-%m"))
 
 
 def previous_month(month: str) -> str:
     """The YYYY-MM before `month`."""
-    return (pd.Period(month, "M") - 1).strftime("%Y-%m")
+    return str((pd.Period(month, "M") - 1).strftime("%Y-%m"))
 
 
 def check_month(month: str) -> str:

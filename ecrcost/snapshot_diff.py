@@ -92,6 +92,11 @@ def diff(
     return out
 
 
+def _zero(values: pd.Series, missing: np.ndarray) -> pd.Series:
+    """`values` with 0 where the row did not exist on that side."""
+    return values.where(~missing, 0.0)
+
+
 def diff_frames(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """The rows of two cost frames keyed by `keys` (each with total_usd or storage_usd,
     unique_bytes and images), matched: the columns of `diff` without its attrs except "money"."""
@@ -112,9 +117,8 @@ def diff_frames(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.Dat
         (m["_merge"] == "right_only").to_numpy(),
         (m["_merge"] == "left_only").to_numpy(),
     )
-    zero = lambda s, mask: s.where(~mask, 0.0)  # noqa: E731 - the side that did not exist is 0
-    out["delta_usd"] = zero(out["new_usd"], removed) - zero(out["old_usd"], added)
-    out["delta_bytes"] = zero(out["new_bytes"], removed) - zero(out["old_bytes"], added)
+    out["delta_usd"] = _zero(out["new_usd"], removed) - _zero(out["old_usd"], added)
+    out["delta_bytes"] = _zero(out["new_bytes"], removed) - _zero(out["old_bytes"], added)
     db, du = out["delta_bytes"].fillna(0).to_numpy(), out["delta_usd"].fillna(0).to_numpy()
     grown = np.where(db != 0, db > 0, du > 0)
     changed = (db != 0) | (du != 0)
