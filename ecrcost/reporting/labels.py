@@ -88,7 +88,7 @@ HEADERS: dict[str, str] = {
     "high": "High (95%)",
     "repositories": "Repositories",
     "billed": "Billed today",
-    "cheapest": "Cheapest of its registry",
+    "cheapest": "Cheapest",
     "money": "Money compared",
     "baseline": "Baseline",
     "savings_usd": "Savings available now / month",
