@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -35,7 +36,7 @@ from rich.table import Table
 
 from .. import text
 from ..units import GB
-from .terminal import column_widths, fit_columns, hidden_note, is_number_column
+from .terminal import fit_columns, hidden_note, is_number_column
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -55,7 +56,8 @@ def render(
     `width` and `color` apply to the terminal table (defaults: the terminal's width; colour only
     when stdout is a terminal). Tests pass a fixed width and color=False. The terminal table shows
     the columns that fit the width (`reporting.terminal.fit_columns`: names, then money, then the
-    rest), or exactly `columns`, or with `wide` every column.
+    rest), or exactly `columns`, or with `wide` every column; output piped to a file or program
+    (no terminal, no COLUMNS, no `width`) shows every column.
     """
     if fmt == "table":
         return to_terminal(df, title=title, width=width, color=color, columns=columns, wide=wide)
@@ -156,6 +158,8 @@ def to_terminal(
 ) -> str:
     """A rich table as text, fitted to `width` by choosing columns (see `render`). Numbers are
     right-aligned and never wrapped; text columns wrap. Hidden columns are named under the table."""
+    if width is None and not sys.stdout.isatty() and "COLUMNS" not in os.environ:
+        wide = True  # piped into a file or another program: every column, long lines
     width = width or _terminal_width()
     full = display_frame(df)
     df, hidden = fit_columns(df, width, columns=columns, wide=wide, shown=full)
@@ -177,7 +181,10 @@ def to_terminal(
     for row in shown.itertuples(index=False):
         table.add_row(*[_rich_escape(x) for x in row])
     if wide:  # every column at its full width: the table may be wider than the terminal
-        width = max(width, sum(column_widths(df, shown).values()) + 3 * len(df.columns) + 1)
+        full_widths = [
+            max([len(str(c)), *(len(v) for v in shown[c].astype(str))]) for c in df.columns
+        ]
+        width = max(width, sum(full_widths) + 3 * len(df.columns) + 1)
     if color is None:  # colour only when stdout is a terminal
         color = sys.stdout.isatty()
     buf = io.StringIO()

@@ -55,7 +55,7 @@ def column_widths(df: pd.DataFrame, shown: pd.DataFrame | None = None) -> dict[s
         cell = max((len(line) for v in cells for line in v.splitlines() or [""]), default=0)
         head = len(str(c))
         if is_number_column(df, c):
-            out[str(c)] = max(cell, min(head, 12))  # a long header wraps; the numbers do not
+            out[str(c)] = max(cell, head)  # never wrapped, header included
         else:
             out[str(c)] = min(max(cell, min(head, TEXT_MIN)), TEXT_MIN)
     return out
