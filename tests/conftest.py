@@ -25,6 +25,16 @@ def aws_env(monkeypatch, tmp_path):
 
 
 @pytest.fixture
+def moto_server(aws_env):
+    """moto's server on 127.0.0.1 and a free port (the demo's own `emulator()`: state wiped on
+    entry and exit, werkzeug's log silenced); yields its URL."""
+    from ecrcost.demo import emulator
+
+    with emulator() as url:
+        yield url
+
+
+@pytest.fixture
 def moto_aws(aws_env):
     """In-process moto (state is fresh for each test)."""
     from moto import mock_aws

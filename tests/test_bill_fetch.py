@@ -2,8 +2,6 @@
 /moto-api/static/ce/cost-and-usage-results), NextPageToken paging, AccessDenied and an account
 without Cost Explorer (botocore Stubber, which moto cannot produce)."""
 
-import logging
-
 import pandas as pd
 import pytest
 import requests
@@ -36,17 +34,8 @@ NOV = ce_result(
 
 
 @pytest.fixture
-def server(aws_env):
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    srv = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    srv.start()
-    host, port = srv.get_host_and_port()
-    url = f"http://{host}:{port}"
-    requests.post(f"{url}/moto-api/reset", timeout=10)
-    yield url
-    srv.stop()
+def server(moto_server):
+    return moto_server
 
 
 def queue(url, *results):

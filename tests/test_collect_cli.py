@@ -2,7 +2,6 @@
 HTTP path, --endpoint-url and AWS_ENDPOINT_URL), then `ecrcost costs`; bad input and exit codes."""
 
 import json
-import logging
 
 import boto3
 import moto_patches
@@ -19,21 +18,10 @@ R = "us-east-1"
 
 
 @pytest.fixture
-def server(aws_env, monkeypatch):
-    """A ThreadedMotoServer on loopback (state shared with this process, so the size patch applies)."""
-    from moto.server import ThreadedMotoServer
-
+def server(moto_server, monkeypatch):
+    """moto on loopback (state shared with this process, so the size patch applies)."""
     moto_patches.apply(monkeypatch)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    srv = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    srv.start()
-    host, port = srv.get_host_and_port()
-    url = f"http://{host}:{port}"
-    import requests
-
-    requests.post(f"{url}/moto-api/reset", timeout=10)
-    yield url
-    srv.stop()
+    return moto_server
 
 
 def seed(url):

@@ -149,21 +149,9 @@ def test_ecs_lambda_and_inspector_in_process(moto_aws):
 
 
 @pytest.fixture
-def server(aws_env):
-    """A ThreadedMotoServer on loopback only."""
-    import logging
-
-    import requests
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    srv = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    srv.start()
-    host, port = srv.get_host_and_port()
-    url = f"http://{host}:{port}"
-    requests.post(f"{url}/moto-api/reset", timeout=10)
-    yield url
-    srv.stop()
+def server(moto_server):
+    """moto on loopback only."""
+    return moto_server
 
 
 def test_collect_in_use_over_http_then_lifecycle_keeps_what_runs(server, tmp_path):
