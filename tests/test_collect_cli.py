@@ -222,7 +222,7 @@ def test_library_call_with_roles_and_regions_over_http(server):
 def test_progress_bar_only_when_stderr_is_a_terminal(monkeypatch):
     import sys
 
-    from ecrcost.cli import _collect_progress
+    from ecrcost.commands.collect import _collect_progress
 
     monkeypatch.setattr(
         sys, "stderr", type("Pipe", (), {"isatty": lambda self: False, "write": print})()
