@@ -18,7 +18,7 @@ from ..pricing.summary import cost_breakdown
 from ..snapshot import Snapshot, load_snapshot
 from ..traffic import as_traffic
 from .plans import load_plans, weakest
-from .price import price_plans
+from .price import PRICED_COLUMNS, price_plans
 from .workload import Workload, workload
 
 #: compare() columns. The JSON contract is registry, plan, monthly_usd, storage_usd, transfer_usd,
@@ -27,24 +27,9 @@ from .workload import Workload, workload
 #: but uncharged rates would add), storage_gb / transfer_gb (the quantities priced), confidence
 #: (high/medium/low: the weakest price behind the figure), upper_bound (the *_usd columns that
 #: are upper bounds -- a tier priced at the last known rate -- shown "≤ $X"; [] when exact).
-COMPARE_COLUMNS = [
-    "registry",
-    "plan",
-    "monthly_usd",
-    "storage_usd",
-    "transfer_usd",
-    "base_usd",
-    "fits",
-    "cheapest",
-    "fit_reason",
-    "unbilled_usd",
-    "storage_gb",
-    "transfer_gb",
-    "confidence",
-    "notes",
-    "price_date",
-    "upper_bound",
-]
+_AFTER_FITS = PRICED_COLUMNS.index("fits") + 1
+#: price_plans()' PRICED_COLUMNS with ``cheapest`` after ``fits`` (one list to keep in step)
+COMPARE_COLUMNS = [*PRICED_COLUMNS[:_AFTER_FITS], "cheapest", *PRICED_COLUMNS[_AFTER_FITS:]]
 
 
 #: the money columns every human-facing view of the comparison shows (the terminal table, the
