@@ -46,7 +46,7 @@ Scope = Literal["repository", "registry"]
 SCOPES: tuple[str, ...] = ("repository", "registry")
 REPO_KEY = ["account_id", "region", "repository"]
 ARCHIVED_STATUSES = ("ARCHIVED", "ACTIVATING")
-KINDS = np.array(["unknown", "image", "index"], dtype=object)
+KINDS = np.array(["unknown", "image", "index"], dtype=object)  # img.kind 0, 1, 2
 #: the format-v2 columns the model reads, per table
 MODEL_COLUMNS: dict[str, list[str]] = {
     "images": [
@@ -94,21 +94,20 @@ def run_script(con: duckdb.DuckDBPyConnection, name: str, **tables: str) -> None
 class BlobGraph:
     """The snapshot's blob graph in an in-process DuckDB database (build it once with `blob_graph`,
     pass it on). Tables (graph.sql): ``repos`` (repo id = position in the sorted repositories),
-    ``img`` (one row per image: row, repo, registry, digest_id, kind, ...), ``image_bytes``,
-    ``repo_blobs``; ``image_blobs`` is made on first use.
+    ``img`` (one row per image: row, repo, registry, digest_id, kind, bytes,
+    ...), ``repo_blobs``; ``image_blobs`` is made on first use.
 
-    ``img_kind``: "image" | "index" | "unknown" per image row; ``image_bytes``: float64 per image
-    (see `image_bytes`); ``img_group``: each image's repository, as a position in
-    ``group_keys`` (account_id, region, repository of every repository, sorted).
+    ``group_keys``: account_id, region, repository of every repository, sorted (a repository's
+    position is its repo id). Per image row, read from ``img`` on first use: ``img_kind``
+    ("image" | "index" | "unknown"), ``image_bytes`` (float64, see `image_bytes`) and
+    ``img_group`` (the image's repository, as a position in ``group_keys``).
     """
 
     con: duckdb.DuckDBPyConnection
     n_images: int
-    img_kind: np.ndarray
-    image_bytes: np.ndarray
-    img_group: np.ndarray
     group_keys: pd.DataFrame
     _edges: pd.DataFrame | None = None
+    _per_image: dict[str, np.ndarray] | None = None
 
     @property
     def edges(self) -> pd.DataFrame:
@@ -118,6 +117,28 @@ class BlobGraph:
             self._edges = self.con.sql("SELECT * FROM image_blobs").df()
             self._edges = self._edges.astype({"image": np.int64, "blob": np.int64})
         return self._edges
+
+    def _image_arrays(self) -> dict[str, np.ndarray]:
+        if self._per_image is None:
+            got = self.con.sql("SELECT row, repo, kind, bytes FROM img").fetchnumpy()
+            row = np.asarray(got["row"], dtype=np.int64)
+            n = self.n_images
+            group, kind, nbytes = np.zeros(n, np.int64), np.zeros(n, np.uint8), np.zeros(n)
+            group[row], kind[row], nbytes[row] = got["repo"], got["kind"], _float(got["bytes"])
+            self._per_image = {"kind": KINDS[kind], "bytes": nbytes, "group": group}
+        return self._per_image
+
+    @property
+    def img_kind(self) -> np.ndarray:
+        return self._image_arrays()["kind"]
+
+    @property
+    def image_bytes(self) -> np.ndarray:
+        return self._image_arrays()["bytes"]
+
+    @property
+    def img_group(self) -> np.ndarray:
+        return self._image_arrays()["group"]
 
 
 def _sources(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, pa.Table]]:
@@ -151,23 +172,9 @@ def blob_graph(snapshot: Snapshot) -> BlobGraph:
         con.register(name, table)
     run_script(con, "inputs", **sources)
     run_script(con, "graph")
-    got = con.sql(
-        "SELECT i.row, i.repo, (CASE i.kind WHEN 'image' THEN 1 WHEN 'index' THEN 2 ELSE 0 END)"
-        "::UTINYINT AS kind, b.bytes FROM img i JOIN image_bytes b ON b.row = i.row"
-    ).fetchnumpy()
-    row = np.asarray(got["row"], dtype=np.int64)
-    n = len(row)
-    group, kind, nbytes = np.zeros(n, np.int64), np.zeros(n, np.uint8), np.zeros(n)
-    group[row], kind[row], nbytes[row] = got["repo"], got["kind"], _float(got["bytes"])
+    n = con.sql("SELECT count(*) FROM img").fetchall()[0][0]
     keys = con.sql("SELECT account_id, region, repository FROM repos ORDER BY repo").df()
-    return BlobGraph(
-        con=con,
-        n_images=n,
-        img_kind=KINDS[kind],
-        image_bytes=nbytes,
-        img_group=group,
-        group_keys=keys.astype({k: "string" for k in REPO_KEY}),
-    )
+    return BlobGraph(con=con, n_images=n, group_keys=keys.astype({k: "string" for k in REPO_KEY}))
 
 
 def _float(a: Any) -> np.ndarray:
@@ -298,7 +305,9 @@ def repository_storage(
     out["standard_bytes"] = out["unique_bytes"] - out["archive_bytes"]
     cols = [*REPO_KEY, *STORAGE_COLUMNS] + (PERIOD_COLUMNS if period is not None else [])
     # a repository whose images could not be listed has unknown sizes, never 0
-    repos = snapshot.arrow({"repositories": MODEL_COLUMNS["repositories"]})["repositories"]
+    repos = snapshot.arrow({"repositories": [*MODEL_COLUMNS["repositories"], "position"]})[
+        "repositories"
+    ]  # in file order (with position): only the unlisted ones are looked for
     unlisted = pc.fill_null(pc.equal(repos.column("images_complete"), False), False)
     if pc.any(unlisted).as_py():
         bad = repos.filter(unlisted).select(REPO_KEY).to_pandas()
@@ -327,8 +336,7 @@ def pull_bytes(graph: BlobGraph, start: pd.Timestamp, end: pd.Timestamp) -> pd.D
         .reindex(range(len(graph.group_keys)))
     )
     out = graph.group_keys.copy()
-    out["images"] = np.bincount(graph.img_group, minlength=len(out))[: len(out)]
-    for col in ("pulled_images", "tagged_images"):
+    for col in ("images", "pulled_images", "tagged_images"):
         out[col] = got[col].fillna(0).to_numpy(np.int64)
     for col in ("pulled_mean", "tagged_bytes", "newest_bytes"):
         out[col] = got[col].to_numpy(float, na_value=np.nan)

@@ -115,7 +115,8 @@ def pull_counts(
     period = Period(snapshot, month)
     days = pull_days(snapshot)
     repos = all_repositories(snapshot) if repositories is None else repositories
-    pulls = snapshot.arrow({"pulls": [*REPO_KEY, "pulls"]})["pulls"]
+    # asking for position too: file order is fine for a sum (no sort back to the table's order)
+    pulls = snapshot.arrow({"pulls": [*REPO_KEY, "pulls", "position"]})["pulls"]
     per_repo = pulls.group_by(REPO_KEY).aggregate([("pulls", "sum")]).to_pandas()
     per_repo = per_repo.set_index(REPO_KEY)["pulls_sum"].rename("pulls")
     total = repos.join(per_repo, on=REPO_KEY)["pulls"].fillna(0.0)
@@ -248,8 +249,18 @@ def replication_from(snapshot: Snapshot, usage: pd.DataFrame, repos: pd.DataFram
                 "in_snapshot",
             ]
         )
-    per_repo = usage.groupby(REPO_KEY, sort=False).agg(
-        storage_gb=("quantity", lambda s: s.sum(skipna=False)), new_gb=("new_gb", "sum")
+    per_repo = (
+        usage.assign(_unknown=usage["quantity"].isna())
+        .groupby(REPO_KEY, sort=False)
+        .agg(storage_gb=("quantity", "sum"), new_gb=("new_gb", "sum"), unknown=("_unknown", "any"))
+    )
+    per_repo["storage_gb"] = per_repo["storage_gb"].mask(per_repo["unknown"])  # unknown stays NaN
+    quantities = dict(
+        zip(
+            per_repo.index,
+            zip(per_repo["storage_gb"], per_repo["new_gb"], strict=True),
+            strict=True,
+        )
     )
     collected = set(map(tuple, repos[REPO_KEY].to_numpy().tolist()))
     rows = []
@@ -279,7 +290,7 @@ def replication_from(snapshot: Snapshot, usage: pd.DataFrame, repos: pd.DataFram
                     if (name, d_account, d_region) in seen:
                         continue
                     seen.add((name, d_account, d_region))
-                    q = per_repo.loc[(account, region, name)]
+                    storage_gb, new_gb = quantities[(account, region, name)]
                     rows.append(
                         {
                             "account_id": account,
@@ -287,8 +298,8 @@ def replication_from(snapshot: Snapshot, usage: pd.DataFrame, repos: pd.DataFram
                             "repository": name,
                             "destination_account": d_account,
                             "destination_region": d_region,
-                            "storage_gb": q["storage_gb"],
-                            "transfer_gb": q["new_gb"] if d_region != region else 0.0,
+                            "storage_gb": storage_gb,
+                            "transfer_gb": new_gb if d_region != region else 0.0,
                             "in_snapshot": (d_account, d_region, name) in collected,
                         }
                     )

@@ -32,6 +32,7 @@ import csv
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -99,14 +100,18 @@ class Price:
         """The first tier's USD per unit (the rate of a flat price)."""
         return self.tiers[0][2]
 
-    @property
+    @cached_property  # a Price is immutable; the catalog hands out one per dimension x region
     def description(self) -> str:
         """The ladder as text, e.g. "$0.09/GB to 10,240 GB; then $0.085/GB ..."."""
         return describe_ladder(self.tiers, self.unit)
 
     @property
     def flags(self) -> list[Flag]:
-        """Warnings to carry into every output that uses this price."""
+        """Warnings to carry into every output that uses this price (a new list each time)."""
+        return list(self._flags)
+
+    @cached_property
+    def _flags(self) -> tuple[Flag, ...]:
         what = f"{self.dimension} ({self.storage_class})" if self.storage_class else self.dimension
         out = []
         if self.fallback:
@@ -127,7 +132,7 @@ class Price:
                     region=self.region,
                 )
             )
-        return out
+        return tuple(out)
 
 
 @dataclass

@@ -38,7 +38,7 @@ the line items into one row per repository / account / region / total. The rules
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -209,6 +209,13 @@ def _storage_items(usage: pd.DataFrame, catalog: Catalog, free_tier: bool) -> li
     return out
 
 
+def _per_region(catalog: Catalog, dimension: str, regions: Iterable[str]) -> list[Price]:
+    """The data-transfer `dimension` price of each region in `regions` (looked up once each)."""
+    regions = list(regions)
+    got = {r: catalog.price(dimension, r, service=DT) for r in dict.fromkeys(regions)}
+    return [got[r] for r in regions]
+
+
 def _storage_price(catalog: Catalog, storage_class: str) -> Callable[[Any], Price]:
     """The storage price of a (account, region) group key in `storage_class`."""
     return lambda key: catalog.price("storage", key[1], storage_class, service=ECR)
@@ -227,24 +234,21 @@ def _egress_items(
     out: list[pd.DataFrame] = []
     if unknown.any():
         u = eg[unknown]
-        internet = [catalog.price("egress internet", r, service=DT) for r in u["region"]]
+        internet = _per_region(catalog, "egress internet", u["region"])
         # where the GB go is unknown, so is their cost -- except for a known zero: 0 GB cost $0
         zero = (u["pulled_gb"] == 0).to_numpy(bool)
-        flags = [
-            []
-            if z
-            else [
-                Flag(
-                    "egress-unknown",
-                    "egress cost unknown without a traffic profile (--traffic); internet and "
-                    f"cross-region pulls from {p.region} would cost {p.description}, same-region "
-                    "pulls are free",
-                    region=p.region,
-                    rate=p.description,
-                )
-            ]
-            for p, z in zip(internet, zero, strict=True)
-        ]
+        unknown_flag = {
+            p.region: Flag(
+                "egress-unknown",
+                "egress cost unknown without a traffic profile (--traffic); internet and "
+                f"cross-region pulls from {p.region} would cost {p.description}, same-region "
+                "pulls are free",
+                region=p.region,
+                rate=p.description,
+            )
+            for p in {p.region: p for p in internet}.values()
+        }
+        flags = [[] if z else [unknown_flag[p.region]] for p, z in zip(internet, zero, strict=True)]
         out.append(
             _items(
                 u,
@@ -265,7 +269,7 @@ def _egress_items(
     ]
     cross_rule = catalog.rule("cross-region pulls", CROSS_REGION_RULES)
     basis = catalog.rule("egress tier basis", TIER_BASES)
-    same = [catalog.price("egress same-region", r, service=DT) for r in eg["region"]]
+    same = _per_region(catalog, "egress same-region", eg["region"])
     out.append(
         _items(
             eg,

@@ -7,7 +7,6 @@ The rules themselves are in `ecrcost.pricing.model`'s docstring; this module onl
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -131,20 +130,19 @@ def cost_breakdown(
     items = price_items(snapshot, usage, catalog, profile, free_tier)
     rs, eg = usage["rs"], usage["egress"]
     df = rs[REPO_KEY + COST_COLUMNS[:6]].astype({k: object for k in REPO_KEY})
-    item = items["item"]
-    df = _join_sum(df, items[item.isin(STORAGE_ITEMS)], "quantity", "storage_gb")
-    df = _join_sum(df, items[item.isin(STORAGE_ITEMS)], "usd", "storage_usd")
     df = df.merge(
         eg[REPO_KEY + ["pulls", "pulled_gb"]].rename(columns={"pulled_gb": "egress_gb"}),
         on=REPO_KEY,
         how="left",
     )
-    df = _join_sum(df, items[item.isin(EGRESS_ITEMS)], "usd", "egress_usd")
-    df = _join_sum(df, items[item.isin(REPLICATION_ITEMS)], "usd", "replication_usd", fill=0.0)
+    df = df.join(_item_sums(items), on=REPO_KEY)
+    df["replication_usd"] = df["replication_usd"].fillna(0.0)  # not replicated: $0
     df["total_usd"] = df["storage_usd"] + df["egress_usd"] + df["replication_usd"]
-    flags = items.groupby(REPO_KEY, sort=False)["flags"].agg(_merge_flags).rename("flags")
-    df = df.join(flags, on=REPO_KEY)
-    df["flags"] = df["flags"].map(lambda v: v if isinstance(v, list) else [])
+    flags: dict[tuple[Any, ...], set[Any]] = {}
+    for key, cell in zip(_keys(items), items["flags"], strict=True):
+        if cell:
+            flags.setdefault(key, set()).update(cell)
+    df["flags"] = [sorted(flags.get(k, ())) for k in _keys(df)]
     out = summarise(df, by)
     out.attrs["method"] = method(
         catalog,
@@ -164,15 +162,37 @@ def _merge_flags(s: pd.Series) -> list[Any]:
     return merge(s)
 
 
-def _join_sum(
-    df: pd.DataFrame, items: pd.DataFrame, col: str, name: str, fill: float = np.nan
-) -> pd.DataFrame:
-    s = items.groupby(REPO_KEY, sort=False)[col].sum(skipna=False).rename(name)
-    out = df.join(s, on=REPO_KEY)
-    out[name] = (
-        out[name].astype(float).fillna(fill) if not math.isnan(fill) else out[name].astype(float)
+def _keys(df: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """The (account_id, region, repository) of each row of `df`."""
+    return list(zip(*(df[k].to_numpy(object) for k in REPO_KEY), strict=True))
+
+
+#: the per-repository sums of line items: column -> (items column, the items it sums)
+ITEM_SUMS = {
+    "storage_gb": ("quantity", STORAGE_ITEMS),
+    "storage_usd": ("usd", STORAGE_ITEMS),
+    "egress_usd": ("usd", EGRESS_ITEMS),
+    "replication_usd": ("usd", REPLICATION_ITEMS),
+}
+
+
+def _item_sums(items: pd.DataFrame) -> pd.DataFrame:
+    """The ITEM_SUMS columns per repository (indexed by REPO_KEY), in one group-by. A NaN item
+    makes its sum NaN; a repository without items of a kind gets NaN for it."""
+    item = items["item"]
+    parts, counts = {}, {}
+    for name, (col, kinds) in ITEM_SUMS.items():
+        mask = item.isin(kinds).to_numpy()
+        parts[name] = np.where(mask, items[col].to_numpy(float), 0.0)
+        counts[f"_n_{name}"] = mask.astype(np.int64)
+    frame = pd.DataFrame({**parts, **counts})
+    sums = frame.groupby([items[k].to_numpy(object) for k in REPO_KEY], sort=False).sum(
+        skipna=False
     )
-    return out
+    sums.index.names = REPO_KEY
+    for name in ITEM_SUMS:
+        sums[name] = sums[name].where(sums.pop(f"_n_{name}") > 0)
+    return sums
 
 
 def summarise(df: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -1,15 +1,24 @@
 -- Bytes per repository (ecrcost.storage.repository_storage), over the tables of graph.sql.
 -- $registry: false = repository scope (each repository stores its blobs), true = registry scope
--- (a blob referenced by k repositories of an account+region: size/k to each; exclusive only if
--- k = 1). $start / $end: the period, int64 ns. Unknown (NULL) stand-ins make the sum NULL.
-WITH refs AS (
-    SELECT registry, blob_id, count(*) AS k FROM repo_blobs WHERE $registry GROUP BY registry, blob_id
+-- (a blob referenced by n repositories of an account+region: size/n to each; exclusive only if
+-- n = 1). $start / $end: the period, int64 ns. Unknown (NULL) stand-ins make the sum NULL.
+WITH rb AS (  -- repo_blobs' key decoded
+    SELECT k, (k >> 32)::INTEGER AS repo, (k & 4294967295)::INTEGER AS blob_id, size, archived,
+           pushed
+    FROM repo_blobs
+), reg AS (  -- registry scope only: each row's account+region
+    SELECT rb.*, p.registry FROM rb JOIN repos p ON p.repo = rb.repo WHERE $registry
+), refs AS (
+    SELECT registry, blob_id, count(*) AS n FROM reg GROUP BY registry, blob_id
+), shares AS (  -- registry scope: the rows of blobs referenced by n > 1 repositories
+    SELECT g.k, r.n FROM reg g JOIN refs r ON r.registry = g.registry AND r.blob_id = g.blob_id
+    WHERE r.n > 1
 ), scoped AS (
     SELECT b.repo, b.archived, b.pushed,
-           b.size / coalesce(r.k, 1) AS share,
-           CASE WHEN coalesce(r.k, 1) = 1 THEN b.size ELSE 0 END::DOUBLE AS excl,
+           b.size / coalesce(s.n, 1) AS share,
+           CASE WHEN s.n IS NULL THEN b.size ELSE 0 END::DOUBLE AS excl,
            greatest(0, least($end - greatest(b.pushed, $start), $end - $start)) / 3.6e12 AS hours
-    FROM repo_blobs b LEFT JOIN refs r ON r.registry = b.registry AND r.blob_id = b.blob_id
+    FROM rb b LEFT JOIN shares s ON s.k = b.k
 ), by_blob AS (
     SELECT repo,
            sum(share) AS unique_bytes,
@@ -20,9 +29,9 @@ WITH refs AS (
            coalesce(sum(share) FILTER (pushed >= $start AND pushed < $end), 0) AS new_bytes
     FROM scoped GROUP BY repo
 ), stand_in AS (  -- images without known blobs count with imageSizeInBytes
-    SELECT repo, archived, pushed,
-           CASE WHEN kind = 'unknown' THEN naive ELSE 0 END AS s,
-           greatest(0, least($end - greatest(pushed, $start), $end - $start)) / 3.6e12 AS hours,
+    SELECT repo, archived, coalesce(pushed, 0) AS pushed,
+           CASE WHEN kind = 0 THEN naive ELSE 0 END AS s,
+           greatest(0, least($end - greatest(coalesce(pushed, 0), $start), $end - $start)) / 3.6e12 AS hours,
            naive, n_tags, kind
     FROM img
 ), by_image AS (
@@ -38,7 +47,7 @@ WITH refs AS (
                 THEN sum(CASE WHEN archived THEN s * hours ELSE 0 END) END AS s_arc_h,
            CASE WHEN bool_and(s IS NOT NULL)
                 THEN sum(CASE WHEN pushed >= $start AND pushed < $end THEN s ELSE 0 END) END AS s_new,
-           count(*) FILTER (kind = 'unknown') AS missing_manifests
+           count(*) FILTER (kind = 0) AS missing_manifests
     FROM stand_in GROUP BY repo
 )
 SELECT r.repo,
