@@ -76,7 +76,9 @@ def build(sizes, manifests, indexes, images):
 
 
 def reference(sizes, manifests, indexes, images, scope):
-    """Per repository: unique and exclusive bytes; per image: exclusive bytes (the definitions)."""
+    """Per repository: unique, exclusive and archive bytes; per image: exclusive bytes (the
+    definitions; a blob is in the archive class when every image of the repository referencing
+    it is archived)."""
 
     def blobs_of(digest):
         if digest in indexes:
@@ -84,10 +86,15 @@ def reference(sizes, manifests, indexes, images, scope):
         return set(manifests.get(digest, ()))
 
     repo_blobs, stand_in = defaultdict(set), defaultdict(float)
-    for a, r, repo, d, s, _ in images:
+    active_blobs, archived_stand_in = defaultdict(set), defaultdict(float)
+    for a, r, repo, d, s, status in images:
         repo_blobs[(a, r, repo)] |= blobs_of(d)
+        if status != "ARCHIVED":
+            active_blobs[(a, r, repo)] |= blobs_of(d)
         if d[0] == "u":
             stand_in[(a, r, repo)] += math.nan if s is None else s
+            if status == "ARCHIVED":
+                archived_stand_in[(a, r, repo)] += math.nan if s is None else s
     k = defaultdict(int)
     for (a, r, _), bs in repo_blobs.items():
         for b in bs:
@@ -95,12 +102,19 @@ def reference(sizes, manifests, indexes, images, scope):
     repos = {}
     for key, bs in repo_blobs.items():
         a, r, _ = key
+        share = {b: sizes[b] / (1 if scope == "repository" else k[(a, r, b)]) for b in bs}
+        unique = float(sum(share.values()))
         if scope == "repository":
-            unique = exclusive = float(sum(sizes[b] for b in bs))
+            exclusive = unique
         else:
-            unique = sum(sizes[b] / k[(a, r, b)] for b in bs)
             exclusive = float(sum(sizes[b] for b in bs if k[(a, r, b)] == 1))
-        repos[key] = (unique + stand_in[key], exclusive + stand_in[key])
+        archive = float(sum(share[b] for b in bs - active_blobs[key]))
+        repos[key] = (
+            unique + stand_in[key],
+            exclusive + stand_in[key],
+            # an unknown stand-in makes every byte figure of its repository unknown
+            archive + archived_stand_in[key] + 0 * stand_in[key],
+        )
     refs = defaultdict(int)
     group = (lambda im: im[:3]) if scope == "repository" else (lambda im: im[:2])
     for im in images:
@@ -130,9 +144,10 @@ def test_engine_matches_the_reference(scope, g):
     got = repository_storage(snap, scope=scope)
     assert len(got) == len(want_repos)
     for row in got.itertuples(index=False):
-        unique, exclusive = want_repos[(row.account_id, row.region, row.repository)]
+        unique, exclusive, archive = want_repos[(row.account_id, row.region, row.repository)]
         assert close(row.unique_bytes, unique), (row, unique)
         assert close(row.exclusive_bytes, exclusive), (row, exclusive)
+        assert close(row.archive_bytes, archive), (row, archive)
     imgs = image_storage(snap, scope=scope)
     for got_x, want_x in zip(imgs["exclusive_bytes"].astype(float), want_images, strict=True):
         assert close(got_x, want_x)

@@ -3,7 +3,7 @@
 -- the newest tagged image's, else the newest image's (ties: the later row; an unknown push
 -- counts as the oldest). NULL bytes (unknown) make the mean NULL.
 WITH b AS (
-    SELECT repo, n_tags > 0 AS tagged,
+    SELECT repo, tagged,
            -- (push time, row) as one orderable number: row < 2^40
            (coalesce(pushed, -9223372036854775807)::HUGEINT << 40) + row AS newest,
            coalesce(last_pull_ns BETWEEN $start AND $end, false) AS pulled,

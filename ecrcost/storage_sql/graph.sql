@@ -25,7 +25,7 @@ WITH manifest_bytes AS (
     SELECT digest_id, (CASE kind WHEN 'image' THEN 1 ELSE 2 END)::UTINYINT AS kind
     FROM manifests_in WHERE kind IN ('image', 'index')
 )
-SELECT i.row, r.repo, r.registry, i.digest_id, i.n_tags, i.size_bytes::DOUBLE AS naive,
+SELECT i.row, r.repo, r.registry, i.digest_id, i.tagged, i.size_bytes::DOUBLE AS naive,
        i.status IN ('ARCHIVED', 'ACTIVATING') AS archived,
        i.pushed_ns AS pushed, i.last_pull_ns,
        coalesce(k.kind, 0)::UTINYINT AS kind,
@@ -40,9 +40,10 @@ LEFT JOIN kinds k ON k.digest_id = i.digest_id
 LEFT JOIN manifest_bytes mb ON mb.manifest_id = i.digest_id
 LEFT JOIN child_max cm ON cm.index_id = i.digest_id;
 
--- one row per (repository, blob), keyed repo << 32 | blob_id (one integer groups fastest): the
--- blob's size, archived only if every image of the repository referencing it is archived, and
--- the earliest push of those images (an unknown push counts as the epoch)
+-- one row per (repository, blob), keyed k = repo << 32 | blob_id (one integer groups fastest):
+-- size_archived = size * 2 + 1 if every image of the repository referencing the blob is archived,
+-- else size * 2 (a blob's size is the same wherever it is referenced, so one min() gives both);
+-- pushed: the earliest push of those images (an unknown push counts as the epoch)
 CREATE TEMP TABLE repo_blobs AS
 WITH reach AS (
     SELECT repo, archived, coalesce(pushed, 0) AS pushed, digest_id AS manifest_id FROM img
@@ -50,7 +51,7 @@ WITH reach AS (
     SELECT i.repo, i.archived, coalesce(i.pushed, 0), c.child_id
     FROM img i JOIN children_in c ON c.index_id = i.digest_id
 )
-SELECT (r.repo::BIGINT << 32) | b.blob_id::BIGINT AS k, max(b.size_bytes) AS size,
-       bool_and(r.archived) AS archived, min(r.pushed) AS pushed
+SELECT (r.repo::BIGINT << 32) | b.blob_id::BIGINT AS k,
+       min(b.size_bytes * 2 + r.archived::BIGINT) AS size_archived, min(r.pushed) AS pushed
 FROM reach r JOIN blobs_in b ON b.manifest_id = r.manifest_id
 GROUP BY k;

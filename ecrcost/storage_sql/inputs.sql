@@ -5,7 +5,7 @@
 -- Only the columns the model needs are read. Times become int64 ns since the epoch (UTC).
 CREATE TEMP VIEW images_in AS
 SELECT position AS row, account_id, region, repository, digest_id,
-       coalesce(len(tags), 0) AS n_tags, status, size_bytes,
+       coalesce(len(tags), 0) > 0 AS tagged, status, size_bytes,
        epoch_ns(pushed_at) AS pushed_ns, epoch_ns(last_pull_at) AS last_pull_ns
 FROM {images};
 CREATE TEMP VIEW manifests_in AS SELECT digest_id, kind FROM {manifests};

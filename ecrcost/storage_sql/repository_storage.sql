@@ -3,8 +3,8 @@
 -- (a blob referenced by n repositories of an account+region: size/n to each; exclusive only if
 -- n = 1). $start / $end: the period, int64 ns. Unknown (NULL) stand-ins make the sum NULL.
 WITH rb AS (  -- repo_blobs' key decoded
-    SELECT k, (k >> 32)::INTEGER AS repo, (k & 4294967295)::INTEGER AS blob_id, size, archived,
-           pushed
+    SELECT k, (k >> 32)::INTEGER AS repo, (k & 4294967295)::INTEGER AS blob_id,
+           size_archived >> 1 AS size, (size_archived & 1) = 1 AS archived, pushed
     FROM repo_blobs
 ), reg AS (  -- registry scope only: each row's account+region
     SELECT rb.*, p.registry FROM rb JOIN repos p ON p.repo = rb.repo WHERE $registry
@@ -32,12 +32,12 @@ WITH rb AS (  -- repo_blobs' key decoded
     SELECT repo, archived, coalesce(pushed, 0) AS pushed,
            CASE WHEN kind = 0 THEN naive ELSE 0 END AS s,
            greatest(0, least($end - greatest(coalesce(pushed, 0), $start), $end - $start)) / 3.6e12 AS hours,
-           naive, n_tags, kind
+           naive, tagged, kind
     FROM img
 ), by_image AS (
     SELECT repo,
            count(*) AS images,
-           count(*) FILTER (n_tags > 0) AS tagged_images,
+           count(*) FILTER (tagged) AS tagged_images,
            CASE WHEN bool_and(naive IS NOT NULL) THEN sum(naive) END AS naive_bytes,
            CASE WHEN bool_and(s IS NOT NULL) THEN sum(s) END AS s_all,
            CASE WHEN bool_and(s IS NOT NULL) THEN sum(CASE WHEN archived THEN s ELSE 0 END) END AS s_arc,
