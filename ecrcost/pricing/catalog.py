@@ -144,6 +144,9 @@ class Catalog:
     name: str = "bundled"
     date: str = ""
     _cache: dict[tuple[Any, ...], Price] = field(default_factory=dict, repr=False)
+    _by_key: dict[tuple[str, str, str], list[dict[str, Any]]] | None = field(
+        default=None, repr=False
+    )
 
     def price(
         self,
@@ -160,52 +163,55 @@ class Catalog:
         key = (dimension, region, storage_class, service, provider)
         if key in self._cache:
             return self._cache[key]
-        r = self.rows
-        sel = r[
-            (r["provider"] == provider)
-            & (r["dimension"] == dimension)
-            & (r["storage_class"] == storage_class)
-        ]
+        sel = self._records().get((provider, dimension, storage_class), [])
         if service is not None:
-            sel = sel[sel["service"] == service]
-        rows = sel[sel["region"] == region]
+            sel = [x for x in sel if x["service"] == service]
+        rows = [x for x in sel if x["region"] == region]
         # a "*" row stands in for a missing region (flagged) -- unless the dimension is priced
         # only by "*" rows, i.e. the same everywhere by design (same-region transfer, rules)
-        fallback = len(rows) == 0 and bool((sel["region"] != FALLBACK_REGION).any())
-        if len(rows) == 0:
-            rows = sel[sel["region"] == FALLBACK_REGION]
-        if len(rows) == 0:
+        fallback = not rows and any(x["region"] != FALLBACK_REGION for x in sel)
+        if not rows:
+            rows = [x for x in sel if x["region"] == FALLBACK_REGION]
+        if not rows:
             cls = f" ({storage_class})" if storage_class else ""
             raise PriceCatalogError(
                 f"{self.label}: no {dimension!r}{cls} price for region {region} and no fallback "
                 f"row (region '{FALLBACK_REGION}')"
             )
-        if rows["service"].nunique() > 1:
+        services = sorted({x["service"] for x in rows})
+        if len(services) > 1:
             raise PriceCatalogError(
                 f"{self.label}: {dimension!r} in {region} is priced by several services "
-                f"{sorted(rows['service'].unique())}; pass service="
+                f"{services}; pass service="
             )
-        rows = rows.sort_values("tier_start_gb")
+        rows = sorted(rows, key=lambda x: x["tier_start_gb"])
         tiers = tuple(
-            (float(s), float(e), float(u))
-            for s, e, u in zip(rows["tier_start_gb"], rows["tier_end_gb"], rows["usd"], strict=True)
+            (float(x["tier_start_gb"]), float(x["tier_end_gb"]), float(x["usd"])) for x in rows
         )
-        conf = max(rows["confidence"], key=CONFIDENCE.index)
         price = Price(
-            service=str(rows["service"].iloc[0]),
+            service=str(rows[0]["service"]),
             dimension=dimension,
             region=region,
             storage_class=storage_class,
-            unit=str(rows["unit"].iloc[0]),
+            unit=str(rows[0]["unit"]),
             tiers=tiers,
-            source_url="; ".join(dict.fromkeys(rows["source_url"])),
-            source_date="; ".join(dict.fromkeys(rows["source_date"])),
-            read_date="; ".join(dict.fromkeys(rows["read_date"])),
-            confidence=conf,
+            source_url="; ".join(dict.fromkeys(x["source_url"] for x in rows)),
+            source_date="; ".join(dict.fromkeys(x["source_date"] for x in rows)),
+            read_date="; ".join(dict.fromkeys(x["read_date"] for x in rows)),
+            confidence=max((x["confidence"] for x in rows), key=CONFIDENCE.index),
             fallback=fallback,
         )
         self._cache[key] = price
         return price
+
+    def _records(self) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+        """The rows as dicts by (provider, dimension, storage_class), built on first use."""
+        if self._by_key is None:
+            self._by_key = {}
+            for x in self.rows.to_dict("records"):
+                key = (x["provider"], x["dimension"], x["storage_class"])
+                self._by_key.setdefault(key, []).append(x)
+        return self._by_key
 
     def fact(self, dimension: str, provider: str = "aws") -> pd.Series:
         """The "rule"/"days" row named `dimension` (a Series with `value`, `source_url`, ...)."""
@@ -390,15 +396,17 @@ def parse_number(
 
 
 def _check_ladders(path: Path, df: pd.DataFrame) -> None:
-    priced = df[~df["unit"].isin(FACT_UNITS)]
-    for key, g in priced.groupby(_LADDER_KEY, sort=False):
-        g = g.sort_values("tier_start_gb")
-        if g["unit"].nunique() > 1:
-            raise PriceCatalogError(f"{path}, line {g['line'].iloc[1]}: tiers of {key} mix units")
+    ladders: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for x in df[~df["unit"].isin(FACT_UNITS)].to_dict("records"):
+        ladders.setdefault(tuple(x[k] for k in _LADDER_KEY), []).append(x)
+    for key, rows in ladders.items():
+        rows.sort(key=lambda x: x["tier_start_gb"])
+        if len({x["unit"] for x in rows}) > 1:
+            raise PriceCatalogError(f"{path}, line {rows[1]['line']}: tiers of {key} mix units")
         try:
-            check_ladder(list(zip(g["tier_start_gb"], g["tier_end_gb"], g["usd"], strict=True)))
+            check_ladder([(x["tier_start_gb"], x["tier_end_gb"], x["usd"]) for x in rows])
         except ValueError as e:
-            lines = ", ".join(str(x) for x in g["line"])
+            lines = ", ".join(str(x["line"]) for x in rows)
             raise PriceCatalogError(
                 f"{path}, lines {lines}: tiers of {'/'.join(k for k in key if k)}: {e}"
             ) from None
