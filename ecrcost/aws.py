@@ -21,7 +21,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -149,7 +149,11 @@ class Aws:
             user_agent_extra="ecrcost",
         )
         self.calls: Counter[tuple[str, str]] = Counter()
-        self._lock = threading.RLock()
+        # two locks: making a client (botocore sessions are not thread-safe; a role client may
+        # wait for sts:AssumeRole) must never hold up the counting of calls already in flight
+        self._lock = threading.RLock()  # clients and role sessions
+        self._count_lock = threading.Lock()
+        self._prewarm: list[tuple[str, str, int | None]] = []  # see prewarm
         self._clients: dict[tuple[str, str, str | None, int | None], Any] = {}
         self._role_sessions: dict[str, boto3.Session] = {}
 
@@ -180,6 +184,9 @@ class Aws:
         operations an endpoint may not implement (an emulator answers those with retried 500s).
         """
         key = (service, region, role_arn, attempts)
+        c = self._clients.get(key)  # made once, then only read: no lock on the common path
+        if c is not None:
+            return c
         with self._lock:
             c = self._clients.get(key)
             if c is None:
@@ -197,6 +204,27 @@ class Aws:
                 self._clients[key] = c
             return c
 
+    def prewarm(self, clients: Sequence[tuple[str, str, int | None]]) -> None:
+        """Make `clients` ((service, region, attempts), as for `client`) on a background thread,
+        in order, started by the first API call: making them (model files read, endpoints
+        resolved: tens of ms each, all GIL time) then overlaps that call's network wait instead of
+        delaying the fan-out after it. Best effort: a client that fails here is made (and fails)
+        again where it is first used."""
+        with self._count_lock:
+            self._prewarm = list(clients)
+
+    def _start_prewarm(self) -> None:
+        clients, self._prewarm = self._prewarm, []
+
+        def make() -> None:
+            for service, region, attempts in clients:
+                try:
+                    self.client(service, region, attempts=attempts)
+                except Exception:  # noqa: BLE001,S112 -- see prewarm
+                    continue
+
+        threading.Thread(target=make, name="ecrcost-prewarm", daemon=True).start()
+
     def caller_account(self, region: str) -> str:
         """The account id of the base credentials (sts:GetCallerIdentity)."""
         try:
@@ -207,14 +235,16 @@ class Aws:
 
     def operations(self) -> dict[str, int]:
         """Calls made so far by "service:Operation", sorted by name."""
-        with self._lock:
+        with self._count_lock:
             return {f"{s}:{o}": n for (s, o), n in sorted(self.calls.items())}
 
     # ---- internals ---------------------------------------------------------------------------
     def _count(self, model: Any = None, **_: Any) -> None:
         if model is not None:
-            with self._lock:
+            with self._count_lock:
                 self.calls[(model.service_model.service_name, model.name)] += 1
+                if self._prewarm:
+                    self._start_prewarm()
 
     def _role_session(self, role_arn: str, region: str) -> boto3.Session:
         """A session whose credentials come from assuming `role_arn` (refreshed automatically)."""

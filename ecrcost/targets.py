@@ -51,9 +51,13 @@ def ecr_regions(partition: str = "aws") -> list[str]:
     return sorted(_botocore().get_available_regions("ecr", partition_name=partition))
 
 
-def _known_regions() -> set[str]:
+@functools.cache
+def _known_regions() -> frozenset[str]:
+    """Every ECR region of every partition (botocore's bundled endpoint data: read once)."""
     bs = _botocore()
-    return {r for p in bs.get_available_partitions() for r in bs.get_available_regions("ecr", p)}
+    return frozenset(
+        r for p in bs.get_available_partitions() for r in bs.get_available_regions("ecr", p)
+    )
 
 
 def partition_of(region: str) -> str:

@@ -540,8 +540,8 @@ def test_progress_is_reported_until_every_task_is_done(ecr):
         ecr.create_repository(repositoryName=name)
     seen = []
     ecrcost.collect(regions=[R], progress=lambda done, total, label: seen.append((done, total)))
-    # 1 target + 1 registry + 3 repositories + 1 pulls task
-    assert seen[-1] == (6, 6) and [d for d, _ in seen] == list(range(1, 7))
+    # 1 target + 1 registry + 3 repositories x (images + tags + 2 policies) + 1 pulls task
+    assert seen[-1] == (15, 15) and [d for d, _ in seen] == list(range(1, 16))
 
 
 def test_an_unusable_cache_directory_is_a_clear_error(ecr, tmp_path):

@@ -57,3 +57,14 @@ def test_concurrent_adds_keep_each_digest_once(tmp_path):
     assert len(t["manifests"]) == 50 and len(t["blobs"]) == 50
     assert spool.known({"sha256:001", "sha256:999"}) == {"sha256:001"}
     spool.close()
+
+
+def test_a_collection_smaller_than_a_batch_never_touches_the_disk(tmp_path):
+    spool = ManifestSpool(batch=100, directory=str(tmp_path))
+    spool.add(*parsed("sha256:b", [("l1", 10)]))
+    spool.add(*parsed("sha256:a", [("l2", 20), ("l3", 30)]))
+    t = spool.tables()
+    assert spool.dir is None and list(tmp_path.iterdir()) == []  # nothing to leave behind
+    assert list(t["manifests"]["digest"]) == ["sha256:a", "sha256:b"]
+    assert list(t["blobs"]["size_bytes"]) == [20, 30, 10]
+    spool.close()

@@ -53,42 +53,52 @@ def repository_row(account_id: str, region: str, repo: dict[str, Any]) -> dict[s
     }
 
 
-def repository_details(client: Any, repo: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Tags, lifecycle policy and repository policy of one repository.
+#: the `repositories` columns read with one call each (ListTagsForResource, GetLifecyclePolicy,
+#: GetRepositoryPolicy), so they can be fetched in parallel
+DETAIL_COLUMNS = ("tags", "lifecycle_policy", "repository_policy")
+
+
+def repository_detail(
+    client: Any, repo: dict[str, Any], column: str
+) -> tuple[dict[str, Any], list[str]]:
+    """One of DETAIL_COLUMNS of one repository: tags, lifecycle policy or repository policy.
 
     Returns (columns for its `repositories` row, errors). A missing policy is <NA>; a call that
     fails (e.g. AccessDenied) leaves its column <NA> and adds an error. Raises `RepositoryGone`.
     """
     name = repo["repositoryName"]
+    try:
+        if column == "tags":
+            resp = call(client.list_tags_for_resource, resourceArn=repo["repositoryArn"])
+            tags = {t["Key"]: t["Value"] for t in resp.get("tags", [])}
+            return {"tags": json.dumps(tags, sort_keys=True)}, []
+        if column == "lifecycle_policy":
+            resp = call(client.get_lifecycle_policy, repositoryName=name)
+            return {column: resp.get("lifecyclePolicyText")}, []
+        if column == "repository_policy":
+            resp = call(client.get_repository_policy, repositoryName=name)
+            return {column: resp.get("policyText")}, []
+    except ClientError as e:
+        code = error_code(e)
+        if code in ("LifecyclePolicyNotFoundException", "RepositoryPolicyNotFoundException"):
+            return {}, []
+        gone = _gone(e, name)
+        if isinstance(gone, RepositoryGone):
+            raise gone from None
+        message = e.response.get("Error", {}).get("Message", "")
+        return {}, [f"{column}: {code}: {message}".rstrip(": ")]
+    raise ValueError(f"unknown detail column {column!r}")
+
+
+def repository_details(client: Any, repo: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Every DETAIL_COLUMNS column of one repository, one call after the other (see
+    `repository_detail`)."""
     cols: dict[str, Any] = {}
     errors: list[str] = []
-    getters = [
-        ("tags", lambda: call(client.list_tags_for_resource, resourceArn=repo["repositoryArn"])),
-        ("lifecycle_policy", lambda: call(client.get_lifecycle_policy, repositoryName=name)),
-        ("repository_policy", lambda: call(client.get_repository_policy, repositoryName=name)),
-    ]
-    for column, get in getters:
-        try:
-            resp = get()
-        except ClientError as e:
-            code = error_code(e)
-            if code in ("LifecyclePolicyNotFoundException", "RepositoryPolicyNotFoundException"):
-                continue
-            gone = _gone(e, name)
-            if isinstance(gone, RepositoryGone):
-                raise gone from None
-            errors.append(
-                f"{column}: {code}: {e.response.get('Error', {}).get('Message', '')}".rstrip(": ")
-            )
-            continue
-        if column == "tags":
-            cols["tags"] = json.dumps(
-                {t["Key"]: t["Value"] for t in resp.get("tags", [])}, sort_keys=True
-            )
-        elif column == "lifecycle_policy":
-            cols[column] = resp.get("lifecyclePolicyText")
-        else:
-            cols[column] = resp.get("policyText")
+    for column in DETAIL_COLUMNS:
+        got, errs = repository_detail(client, repo, column)
+        cols.update(got)
+        errors += errs
     return cols, errors
 
 

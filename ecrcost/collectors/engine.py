@@ -19,7 +19,7 @@ import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +29,7 @@ from botocore.exceptions import NoCredentialsError
 from ..aws import Aws, describe_error, error_code
 from ..errors import AwsError, InputError, ReadOnlyViolation
 from ..snapshot import Snapshot, new_meta
-from ..targets import Target, resolve_targets, select_shard
+from ..targets import Target, resolve_regions, resolve_targets, select_shard
 from . import ecr, inuse, metrics, registry
 from .cache import ManifestCache, default_cache_dir
 from .manifests import parse_manifest
@@ -98,6 +98,13 @@ def collect(
     started = datetime.now(UTC)
     if aws is None:
         aws = Aws(profile=profile, session=session, endpoint_url=endpoint_url, workers=workers)
+    if not role_arns and org_role is None:  # the base credentials' clients: made while STS runs
+        home = resolve_regions(regions, all_regions=all_regions, default=aws.default_region)
+        per_region = [("ecr", None), ("ecr", PROBE_ATTEMPTS), ("cloudwatch", None)]
+        aws.prewarm(
+            [("sts", home[0], None)]
+            + [(s, r, a) for r in home for s, a in per_region[: 3 if pull_days else 2]]
+        )
     every_target = resolve_targets(
         regions=regions, all_regions=all_regions, role_arns=role_arns, org_role=org_role, aws=aws
     )
@@ -150,6 +157,10 @@ def collect(
     return Snapshot.build(meta, **tables)
 
 
+#: how often the progress callback hears of finished tasks (the workers never wait for it)
+PROGRESS_SECONDS = 0.1
+
+
 # ---- scheduling ----------------------------------------------------------------------------------
 @dataclass
 class _Task:
@@ -178,20 +189,55 @@ def _schedule(tasks: Iterable[_Task], workers: int, progress: Progress | None) -
             pending.extend(follow)
             tick(task, follow)
         return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ecrcost") as pool:
-        futures: dict[Future[list[_Task]], _Task] = {pool.submit(t.fn): t for t in pending}
+    # Workers submit their own follow-ups; the main thread only waits for the number of tasks in
+    # flight to reach 0, and reports progress (a wait() over every pending future after each
+    # completion spends GIL time scanning them all). The first exception stops the run.
+    cond = threading.Condition()
+    finished: deque[tuple[_Task, list[_Task]]] = deque()
+    in_flight = len(pending)
+    failure: list[BaseException] = []  # set: the remaining tasks are skipped
+
+    def run(task: _Task) -> None:
+        nonlocal in_flight
+        follow: list[_Task] = []
         try:
-            while futures:
-                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    task = futures.pop(f)
-                    follow = f.result()
-                    for t in follow:
-                        futures[pool.submit(t.fn)] = t
+            if not failure:
+                follow = task.fn()
+        except BaseException as e:  # noqa: BLE001 -- raised in the main thread below
+            with cond:
+                failure.append(e)
+        with cond:
+            if not failure:
+                in_flight += len(follow)
+                for t in follow:
+                    pool.submit(run, t)
+            in_flight -= 1
+            finished.append((task, follow))
+            if in_flight == 0 or failure:  # progress is read every PROGRESS_SECONDS instead
+                cond.notify()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ecrcost") as pool:
+        try:
+            for t in pending:
+                pool.submit(run, t)
+            while True:
+                with cond:
+                    if in_flight and not failure:
+                        cond.wait(PROGRESS_SECONDS if progress else None)
+                    ticks = list(finished)
+                    finished.clear()
+                    error = failure[0] if failure else None
+                    over = in_flight == 0
+                for task, follow in ticks:
                     tick(task, follow)
-        except BaseException:
-            for f in futures:
-                f.cancel()
+                if error is not None:
+                    raise error
+                if over:
+                    return
+        except BaseException as e:  # Ctrl-C, or a task's error: skip what is still queued
+            with cond:
+                if not failure:
+                    failure.append(e)
             raise
 
 
@@ -213,10 +259,18 @@ class _Run:
     pulls: list[dict[str, Any]] = field(default_factory=list)
     parsed: ManifestSpool = field(default_factory=ManifestSpool)  # spilled to Parquet in batches
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: errors of each repository row, by (account_id, region, repository): (part, message); the
+    #: parts run in parallel, the row's `error` lists them in part order (DETAIL_COLUMNS, images,
+    #: manifests)
+    row_errors: dict[tuple[str, str, str], list[tuple[int, str]]] = field(default_factory=dict)
+    gone: set[tuple[str, str, str]] = field(default_factory=set)  # deleted while collected
 
     def tables(self) -> dict[str, Any]:
         """Row lists for `Snapshot.build`, in a stable order."""
         key = ("account_id", "region", "repository")
+        for row in self.repositories:
+            errors = sorted(self.row_errors.get(tuple(row[k] for k in key), []))
+            row["error"] = "; ".join(message for _, message in errors) or None
         return {
             "repositories": sorted(self.repositories, key=lambda r: tuple(r[k] for k in key)),
             "images": sorted(self.images, key=lambda r: (*(r[k] for k in key), r["digest"])),
@@ -250,7 +304,8 @@ class _Run:
         except NoCredentialsError as e:
             raise AwsError(f"no AWS credentials for {t.account_id} {t.region}: {e}") from None
         except ecr.RepositoryGone:
-            self._note(t, repository, "deleted during collection; skipped")
+            if repository is not None and self._drop_repository(t, repository):
+                self._note(t, repository, "deleted during collection; skipped")
             return []
         except Exception as e:  # noqa: BLE001 -- failures are data
             self._problem(t, f"{what}: {describe_error(e)}", repository)
@@ -287,8 +342,18 @@ class _Run:
                         t.account_id, t.region
                     )
                 return []
+            rows = [ecr.repository_row(t.account_id, t.region, r) for r in repos]
+            with self.lock:
+                self.repositories += rows
+            # a repository's calls are independent: DescribeImages first (its manifests follow),
+            # then one task per detail call, so no repository holds a worker for 4 round trips
             follow = [self.registry_task(t, client)]
-            follow += [self.repository_task(t, client, r) for r in repos]
+            follow += [self.images_task(t, client, row) for row in rows]
+            follow += [
+                self.detail_task(t, client, row, r, column)
+                for row, r in zip(rows, repos, strict=True)
+                for column in ecr.DETAIL_COLUMNS
+            ]
             if self.pull_days > 0 and repos:
                 follow.append(self.pulls_task(t, [r["repositoryName"] for r in repos]))
             if self.in_use:
@@ -309,20 +374,42 @@ class _Run:
 
         return _Task(f"{t.account_id} {t.region} registry", lambda: self._guard(t, "registry", run))
 
-    def repository_task(self, t: Target, client: Any, repo: dict[str, Any]) -> _Task:
-        name = repo["repositoryName"]
+    def _row_error(self, t: Target, name: str, part: int, message: str) -> None:
+        """Record an error of repository `name` (part: its place in the row's error text)."""
+        with self.lock:
+            self.row_errors.setdefault((t.account_id, t.region, name), []).append((part, message))
+        self._problem(t, message, name)
+
+    def detail_task(
+        self, t: Target, client: Any, row: dict[str, Any], repo: dict[str, Any], column: str
+    ) -> _Task:
+        """One of `ecr.DETAIL_COLUMNS` of a repository row (tags, lifecycle or repository policy)."""
+        name = row["repository"]
 
         def run() -> list[_Task]:
-            row = ecr.repository_row(t.account_id, t.region, repo)
-            errors: list[str] = []
             try:
-                details, errors = ecr.repository_details(client, repo)
-                row.update(details)
+                got, errors = ecr.repository_detail(client, repo, column)
             except ecr.RepositoryGone:
                 raise
             except Exception as e:  # noqa: BLE001
-                errors.append(describe_error(e))
-            images: list[dict[str, Any]] = []
+                got, errors = {}, [describe_error(e)]
+            with self.lock:
+                row.update(got)
+            for err in errors:
+                self._row_error(t, name, ecr.DETAIL_COLUMNS.index(column), err)
+            return []
+
+        return _Task(
+            f"{t.account_id} {t.region} {name} {column}",
+            lambda: self._guard(t, "repository", run, name),
+        )
+
+    def images_task(self, t: Target, client: Any, row: dict[str, Any]) -> _Task:
+        """A repository's images (DescribeImages), then its manifests."""
+        name = row["repository"]
+        key = (t.account_id, t.region, name)
+
+        def run() -> list[_Task]:
             try:
                 images = [
                     ecr.image_row(t.account_id, t.region, d)
@@ -331,14 +418,14 @@ class _Run:
             except ecr.RepositoryGone:
                 raise
             except Exception as e:  # noqa: BLE001
-                errors.append(f"images: {describe_error(e)}")
-                row["images_complete"] = False
-            row["error"] = "; ".join(errors) or None
+                with self.lock:
+                    row["images_complete"] = False
+                self._row_error(t, name, len(ecr.DETAIL_COLUMNS), f"images: {describe_error(e)}")
+                return []
             with self.lock:
-                self.repositories.append(row)
+                if key in self.gone:  # found deleted by one of its other calls meanwhile
+                    return []
                 self.images += images
-            for err in errors:
-                self._problem(t, err, name)
             if not (images and self.manifests):
                 return []
             digests = [i["digest"] for i in images]
@@ -368,13 +455,10 @@ class _Run:
             try:
                 self._manifests(t, client, name, digests, listed)
             except ecr.RepositoryGone:
-                self._drop_repository(t, name)
                 raise
             except Exception as e:  # noqa: BLE001
-                error = f"manifests: {describe_error(e)}"
-                with self.lock:
-                    row["error"] = "; ".join(x for x in (row["error"], error) if x)
-                self._problem(t, error, name)
+                part = len(ecr.DETAIL_COLUMNS) + 1
+                self._row_error(t, name, part, f"manifests: {describe_error(e)}")
             return []
 
         return _Task(
@@ -382,15 +466,20 @@ class _Run:
             lambda: self._guard(t, "manifests", run, name),
         )
 
-    def _drop_repository(self, t: Target, name: str) -> None:
-        """Forget a repository found deleted after its rows were recorded."""
+    def _drop_repository(self, t: Target, name: str) -> bool:
+        """Forget a repository found deleted after its rows were recorded. True the first time."""
+        key = (t.account_id, t.region, name)
 
         def other(r: dict[str, Any]) -> bool:
-            return (r["account_id"], r["region"], r["repository"]) != (t.account_id, t.region, name)
+            return (r["account_id"], r["region"], r["repository"]) != key
 
         with self.lock:
+            if key in self.gone:
+                return False
+            self.gone.add(key)
             self.repositories = [r for r in self.repositories if other(r)]
             self.images = [i for i in self.images if other(i)]
+            return True
 
     def pulls_task(self, t: Target, names: list[str]) -> _Task:
         def run() -> list[_Task]:

@@ -1,7 +1,9 @@
 """Parsed manifests kept out of memory while collecting: rows are buffered as columns and written
 to Parquet part files (one per `batch` rows) in a temporary directory, then read back once, as
 DataFrames, when the snapshot is built. A collection's memory then grows with the images listed,
-not with every manifest, blob edge and index child parsed (as Python dicts) on the way.
+not with every manifest, blob edge and index child parsed (as Python dicts) on the way. The
+directory is made by the first full batch only: a collection smaller than one batch never
+touches the disk (nor leaves a directory behind if it is killed).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ class ManifestSpool:
 
     def __init__(self, batch: int = BATCH, directory: str | None = None):
         self.batch = batch
-        self.dir = Path(tempfile.mkdtemp(prefix="ecrcost-spool-", dir=directory))
+        self.directory = directory
+        self.dir: Path | None = None  # made on the first flush
         self.seen: set[str] = set()
         self.lock = threading.Lock()
         self._buffers: dict[str, dict[str, list[Any]]] = {n: self._empty(n) for n in self.names}
@@ -70,23 +73,25 @@ class ManifestSpool:
                 if len(next(iter(buf.values()))) >= self.batch:
                     self._flush(name)
 
-    def _flush(self, name: str) -> None:
-        buf = self._buffers[name]
-        if not next(iter(buf.values())):
-            return
+    def _table(self, name: str) -> pa.Table:
         schema = pa.schema([(c, _ARROW[t]) for c, t in SCHEMA[name].items()])
+        return pa.Table.from_pydict(self._buffers[name], schema=schema)
+
+    def _flush(self, name: str) -> None:
+        if self.dir is None:
+            self.dir = Path(tempfile.mkdtemp(prefix="ecrcost-spool-", dir=self.directory))
         part = self.dir / f"{name}-{len(self._parts[name]):05d}.parquet"
-        pq.write_table(pa.Table.from_pydict(buf, schema=schema), part)
+        pq.write_table(self._table(name), part)
         self._parts[name].append(part)
         self._buffers[name] = self._empty(name)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         with self.lock:
-            for name in self.names:
-                self._flush(name)
             out = {}
             for name in self.names:
                 parts = [pq.read_table(p) for p in self._parts[name]]
+                if next(iter(self._buffers[name].values())):  # the last, partial batch
+                    parts.append(self._table(name))
                 df = pa.concat_tables(parts).to_pandas() if parts else None
                 out[name] = conform(name, df)
         key = {"manifests": "digest", "blobs": "manifest_digest", "children": "index_digest"}
@@ -95,4 +100,5 @@ class ManifestSpool:
         return out
 
     def close(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
