@@ -21,7 +21,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -153,7 +153,7 @@ class Aws:
         # wait for sts:AssumeRole) must never hold up the counting of calls already in flight
         self._lock = threading.RLock()  # clients and role sessions
         self._count_lock = threading.Lock()
-        self._prewarm: list[tuple[str, str, int | None]] = []  # see prewarm
+        self._first_call: list[Callable[[], None]] = []  # see at_first_call
         self._clients: dict[tuple[str, str, str | None, int | None], Any] = {}
         self._role_sessions: dict[str, boto3.Session] = {}
 
@@ -204,26 +204,18 @@ class Aws:
                 self._clients[key] = c
             return c
 
-    def prewarm(self, clients: Sequence[tuple[str, str, int | None]]) -> None:
-        """Make `clients` ((service, region, attempts), as for `client`) on a background thread,
-        in order, started by the first API call: making them (model files read, endpoints
-        resolved: tens of ms each, all GIL time) then overlaps that call's network wait instead of
-        delaying the fan-out after it. Best effort: a client that fails here is made (and fails)
-        again where it is first used."""
+    def at_first_call(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on a background thread as soon as the first API call goes out: work that does
+        not need that call's answer (making clients: model files read, endpoints resolved, tens
+        of ms of GIL time each; a first read the run will make anyway) then overlaps its network
+        wait instead of following it. `fn`'s exceptions are its own business."""
         with self._count_lock:
-            self._prewarm = list(clients)
+            self._first_call.append(fn)
 
-    def _start_prewarm(self) -> None:
-        clients, self._prewarm = self._prewarm, []
-
-        def make() -> None:
-            for service, region, attempts in clients:
-                try:
-                    self.client(service, region, attempts=attempts)
-                except Exception:  # noqa: BLE001,S112 -- see prewarm
-                    continue
-
-        threading.Thread(target=make, name="ecrcost-prewarm", daemon=True).start()
+    def _start_first_call_work(self) -> None:
+        work, self._first_call = self._first_call, []
+        for fn in work:
+            threading.Thread(target=fn, name="ecrcost-early", daemon=True).start()
 
     def caller_account(self, region: str) -> str:
         """The account id of the base credentials (sts:GetCallerIdentity)."""
@@ -243,8 +235,8 @@ class Aws:
         if model is not None:
             with self._count_lock:
                 self.calls[(model.service_model.service_name, model.name)] += 1
-                if self._prewarm:
-                    self._start_prewarm()
+                if self._first_call:
+                    self._start_first_call_work()
 
     def _role_session(self, role_arn: str, region: str) -> boto3.Session:
         """A session whose credentials come from assuming `role_arn` (refreshed automatically)."""

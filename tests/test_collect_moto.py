@@ -212,6 +212,37 @@ def test_two_accounts_through_assume_role(ecr):
     assert snap.meta["api_calls"]["sts:AssumeRole"] == 2
 
 
+def test_the_first_regions_repository_list_is_read_once_alongside_sts(ecr):
+    # read early (while sts:GetCallerIdentity runs) and taken by its target task: never twice
+    ecr.create_repository(repositoryName="svc")
+    boto3.client("ecr", region_name="eu-west-1").create_repository(repositoryName="svc")
+    snap = ecrcost.collect(regions=[R, "eu-west-1"])
+    assert snap.meta["api_calls"]["ecr:DescribeRepositories"] == 2
+    assert sorted(snap.repositories["region"]) == ["eu-west-1", R]
+    # with a shard nothing is read early (the target may belong to another shard)
+    for k in (1, 2):
+        part = ecrcost.collect(regions=[R, "eu-west-1"], shard=(k, 2))
+        assert part.meta["api_calls"].get("ecr:DescribeRepositories", 0) == len(part.repositories)
+
+
+def test_a_denied_early_repository_list_fails_only_its_target(ecr):
+    session = boto3.Session()
+
+    def deny_first(model, context, **kw):
+        if context.get("client_region") == R and model.name == "DescribeRepositories":
+            raise ClientError(
+                {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}},
+                model.name,
+            )
+
+    session.events.register("before-call.*.*", deny_first)
+    boto3.client("ecr", region_name="eu-west-1").create_repository(repositoryName="svc")
+    snap = ecrcost.collect(regions=[R, "eu-west-1"], session=session)
+    t = {x["region"]: x for x in snap.meta["targets"]}
+    assert t[R]["status"] == "failed" and "AccessDeniedException" in t[R]["error"]
+    assert t["eu-west-1"]["status"] == "ok" and list(snap.repositories["region"]) == ["eu-west-1"]
+
+
 def test_access_denied_in_one_region_is_a_failed_target_and_the_rest_completes(ecr):
     ecr.create_repository(repositoryName="svc")
     push(ecr, "svc", image_manifest(("c", 1), [("x", 10)]), "v1")

@@ -19,7 +19,7 @@ import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -98,13 +98,11 @@ def collect(
     started = datetime.now(UTC)
     if aws is None:
         aws = Aws(profile=profile, session=session, endpoint_url=endpoint_url, workers=workers)
-    if not role_arns and org_role is None:  # the base credentials' clients: made while STS runs
+    early = None
+    if not role_arns and org_role is None:  # base credentials: what needs no STS answer
         home = resolve_regions(regions, all_regions=all_regions, default=aws.default_region)
-        per_region = [("ecr", None), ("ecr", PROBE_ATTEMPTS), ("cloudwatch", None)]
-        aws.prewarm(
-            [("sts", home[0], None)]
-            + [(s, r, a) for r in home for s, a in per_region[: 3 if pull_days else 2]]
-        )
+        early = _Early(aws, home, prefetch=shard is None, pulls=pull_days > 0)
+        aws.at_first_call(early.run)
     every_target = resolve_targets(
         regions=regions, all_regions=all_regions, role_arns=role_arns, org_role=org_role, aws=aws
     )
@@ -118,6 +116,7 @@ def collect(
             f"--cache {cache_path}: cannot use it as the manifest cache ({e})"
         ) from None
     run = _Run(aws, cache, manifests=manifests, pull_days=pull_days, now=started, in_use=in_use)
+    run.early = early
     try:
         _schedule([run.target_task(t) for t in targets], workers, progress)
         tables = run.tables()
@@ -155,6 +154,41 @@ def collect(
             "unresolved": unresolved[:100],
         }
     return Snapshot.build(meta, **tables)
+
+
+class _Early:
+    """Work for the base credentials' targets that overlaps the first call (sts:GetCallerIdentity,
+    which says whose account they are): the first region's repository list (DescribeRepositories,
+    the first call its target task makes anyway) when every target will be collected (no shard),
+    then the clients the workers will need."""
+
+    def __init__(self, aws: Aws, regions: list[str], *, prefetch: bool, pulls: bool) -> None:
+        self.aws, self.regions, self.pulls = aws, regions, pulls
+        self.region = regions[0] if prefetch else None
+        self.repositories: Future[list[dict[str, Any]]] = Future()
+
+    def run(self) -> None:
+        if self.region is not None:
+            try:
+                client = self.aws.client("ecr", self.region)
+                self.repositories.set_result(ecr.list_repositories(client))
+            except BaseException as e:  # noqa: BLE001 -- the target task raises it
+                self.repositories.set_exception(e)
+        for region in self.regions:
+            for service, attempts in (("ecr", None), ("ecr", PROBE_ATTEMPTS), ("cloudwatch", None)):
+                if service == "cloudwatch" and not self.pulls:
+                    continue
+                try:
+                    self.aws.client(service, region, attempts=attempts)
+                except Exception:  # noqa: BLE001,S112 -- made (and fails) again where it is used
+                    continue
+
+    def take(self, t: Target) -> Future[list[dict[str, Any]]] | None:
+        """The prefetched repository list of target `t`, once (None: list them)."""
+        if t.role_arn is None and t.region == self.region:
+            self.region = None
+            return self.repositories
+        return None
 
 
 #: how often the progress callback hears of finished tasks (the workers never wait for it)
@@ -264,6 +298,7 @@ class _Run:
     #: manifests)
     row_errors: dict[tuple[str, str, str], list[tuple[int, str]]] = field(default_factory=dict)
     gone: set[tuple[str, str, str]] = field(default_factory=set)  # deleted while collected
+    early: _Early | None = None  # a prefetched repository list (see _Early)
 
     def tables(self) -> dict[str, Any]:
         """Row lists for `Snapshot.build`, in a stable order."""
@@ -326,7 +361,8 @@ class _Run:
         def run() -> list[_Task]:
             try:
                 client = self.aws.client("ecr", t.region, t.role_arn)
-                repos = ecr.list_repositories(client)
+                early = self.early.take(t) if self.early else None
+                repos = early.result() if early else ecr.list_repositories(client)
             except (ReadOnlyViolation, AwsError):
                 raise
             except Exception as e:  # noqa: BLE001 -- the whole target failed
