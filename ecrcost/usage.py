@@ -263,13 +263,16 @@ def replication_from(snapshot: Snapshot, usage: pd.DataFrame, repos: pd.DataFram
         )
     )
     collected = set(map(tuple, repos[REPO_KEY].to_numpy().tolist()))
+    names_of: dict[tuple[str, str], list[str]] = {}  # repositories per account-region
+    for a, g, r in quantities:
+        names_of.setdefault((a, g), []).append(r)
     rows = []
     for reg in regs:  # registries whose rules are "unknown" are flagged by _replication_flags
         rules = reg.get("replication_rules")
         if isinstance(rules, dict):
             rules = rules.get("rules", [])
         account, region = str(reg.get("account_id")), str(reg.get("region"))
-        names = [r for (a, g, r) in per_repo.index if a == account and g == region]
+        names = names_of.get((account, region), [])
         seen: set[tuple[str, str, str]] = set()
         for rule in rules:
             filters = [
