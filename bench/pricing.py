@@ -21,7 +21,8 @@ high-water mark) belongs to that case alone. Cases:
 - ``loop-repository`` (with ``--loop``): the old baseline, a per-image Python loop over dicts
   and sets (needs the tables in memory: slow and large; use small sizes).
 
-Reported per case: wall and CPU seconds of the computation, load seconds (module imports, the
+Reported per case (with ``--repeat N``: the median of N runs, each in its own process, and every
+run's seconds): wall and CPU seconds of the computation, load seconds (module imports, the
 same for every case, are excluded and shown once), peak RSS; then the
 engine / reference ratio from the same run and the growth exponent of the pricing wall time
 between the smallest and the largest size (log t2/t1 / log n2/n1). Not a test: run by hand; the
@@ -201,6 +202,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cases", default="costs-repository,costs-registry,reference")
     ap.add_argument("--loop", action="store_true", help="also the per-image Python loop")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="run each case N times (own process each): median"
+    )
     ap.add_argument("--keep", default=None, help="write the snapshots here (reused if present)")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--snapshot", help=argparse.SUPPRESS)
@@ -242,19 +246,29 @@ def main() -> None:
             print(f"\n{n:,} images, snapshot {file_size(path) / 2**20:,.0f} MiB on disk")
             imports = []
             for case in cases:
-                out = subprocess.run(
-                    [sys.executable, __file__, "--case", case, "--snapshot", str(path)],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                )
-                r = json.loads(out.stdout.strip().splitlines()[-1])
+                runs = []
+                for _ in range(args.repeat):
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--case", case, "--snapshot", str(path)],
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    )
+                    runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                r = sorted(runs, key=lambda x: x["seconds"])[len(runs) // 2]  # the median run
+                if args.repeat > 1:
+                    r["all_seconds"] = [x["seconds"] for x in runs]
                 results[(n, case)] = r
                 imports.append(r["import_seconds"])
+                spread = (
+                    f" (runs: {', '.join(f'{x:.2f}' for x in r['all_seconds'])})"
+                    if "all_seconds" in r
+                    else ""
+                )
                 print(
                     f"  {case:17s} {r['seconds']:7.2f} s wall ({r['cpu_seconds']:6.2f} s CPU), "
                     f"load {r['load_seconds']:.2f} s, total {r['total_seconds']:.2f} s, "
-                    f"peak RSS {r['peak_rss_mb']:,} MB, {r['rows']:,} rows"
+                    f"peak RSS {r['peak_rss_mb']:,} MB, {r['rows']:,} rows{spread}"
                 )
             print(f"  (imports: {min(imports):.2f}-{max(imports):.2f} s per process, not counted)")
             ref = results.get((n, "reference"))
