@@ -166,6 +166,7 @@ class _Early:
         self.aws, self.regions, self.pulls = aws, regions, pulls
         self.region = regions[0] if prefetch else None
         self.repositories: Future[list[dict[str, Any]]] = Future()
+        self.taken = False
 
     def run(self) -> None:
         if self.region is not None:
@@ -185,8 +186,8 @@ class _Early:
 
     def take(self, t: Target) -> Future[list[dict[str, Any]]] | None:
         """The prefetched repository list of target `t`, once (None: list them)."""
-        if t.role_arn is None and t.region == self.region:
-            self.region = None
+        if t.role_arn is None and t.region == self.region and not self.taken:
+            self.taken = True  # (target tasks run after the first call: run() has started)
             return self.repositories
         return None
 
