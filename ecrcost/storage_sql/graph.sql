@@ -41,9 +41,10 @@ LEFT JOIN manifest_bytes mb ON mb.manifest_id = i.digest_id
 LEFT JOIN child_max cm ON cm.index_id = i.digest_id;
 
 -- one row per (repository, blob), keyed k = repo << 32 | blob_id (one integer groups fastest):
--- size_archived = size * 2 + 1 if every image of the repository referencing the blob is archived,
--- else size * 2 (a blob's size is the same wherever it is referenced, so one min() gives both);
--- pushed: the earliest push of those images (an unknown push counts as the epoch)
+-- size_archived = the blob's size if every image of the repository referencing it is archived,
+-- else -1 - size (a blob's size is the same wherever it is referenced, so one min() gives both,
+-- without overflow for any size); pushed: the earliest push of those images (an unknown push
+-- counts as the epoch)
 CREATE TEMP TABLE repo_blobs AS
 WITH reach AS (
     SELECT repo, archived, coalesce(pushed, 0) AS pushed, digest_id AS manifest_id FROM img
@@ -52,6 +53,7 @@ WITH reach AS (
     FROM img i JOIN children_in c ON c.index_id = i.digest_id
 )
 SELECT (r.repo::BIGINT << 32) | b.blob_id::BIGINT AS k,
-       min(b.size_bytes * 2 + r.archived::BIGINT) AS size_archived, min(r.pushed) AS pushed
+       min(CASE WHEN r.archived THEN b.size_bytes ELSE -1 - b.size_bytes END) AS size_archived,
+       min(r.pushed) AS pushed
 FROM reach r JOIN blobs_in b ON b.manifest_id = r.manifest_id
 GROUP BY k;

@@ -4,7 +4,8 @@
 -- n = 1). $start / $end: the period, int64 ns. Unknown (NULL) stand-ins make the sum NULL.
 WITH rb AS (  -- repo_blobs' key decoded
     SELECT k, (k >> 32)::INTEGER AS repo, (k & 4294967295)::INTEGER AS blob_id,
-           size_archived >> 1 AS size, (size_archived & 1) = 1 AS archived, pushed
+           CASE WHEN size_archived >= 0 THEN size_archived ELSE -1 - size_archived END AS size,
+           size_archived >= 0 AS archived, pushed
     FROM repo_blobs
 ), reg AS (  -- registry scope only: each row's account+region
     SELECT rb.*, p.registry FROM rb JOIN repos p ON p.repo = rb.repo WHERE $registry
