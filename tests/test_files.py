@@ -1,5 +1,7 @@
 """Atomic writes: complete or absent, never half-written; existing output needs force."""
 
+import os
+
 import pytest
 
 from ecrcost.errors import OutputExistsError
@@ -47,3 +49,35 @@ def test_atomic_file(tmp_path):
             tmp.write_text("half")
             raise RuntimeError
     assert dest.read_text() == "v1" and [p.name for p in tmp_path.iterdir()] == ["prices.csv"]
+
+
+def _dead_pid():
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid  # exited and reaped: no such process (until the PID is reused)
+
+
+def test_a_killed_writers_staging_is_swept_by_the_next_write(tmp_path):
+    from ecrcost.files import _host
+
+    dead, host = _dead_pid(), _host()
+    stale = tmp_path / f".out.{host}.{dead}.abc123_x"  # a staging dir of a run killed with -9
+    stale.mkdir()
+    (stale / "part.parquet").write_bytes(b"x" * 1000)
+    stale_old = tmp_path / f".out.old-{host}.{dead}"  # the replaced content it was moving aside
+    stale_old.mkdir()
+    stale_file = tmp_path / f".prices.csv.{host}.{dead}.q1w2e3r4"
+    stale_file.write_text("half")
+    live = tmp_path / f".out.{host}.{os.getpid()}.zzzzzzzz"  # a write still running: kept
+    live.mkdir()
+    elsewhere = tmp_path / f".out.otherhost.{dead}.abcdefgh"  # another host's: not ours to judge
+    elsewhere.mkdir()
+    with atomic_directory(tmp_path / "out") as tmp:
+        (tmp / "a.txt").write_text("a")
+    with atomic_file(tmp_path / "prices.csv") as tmp:
+        tmp.write_text("v1")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(["out", "prices.csv", live.name, elsewhere.name])

@@ -139,6 +139,7 @@ def test_kill_9_collect_never_leaves_a_snapshot_a_reader_accepts(server, tmp_pat
     again = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr  # the next run succeeds
     assert len(ecrcost.load_snapshot(out).images) == 48
+    assert _staging(tmp_path, out.name) == []  # and sweeps what the killed runs left
     assert accepted_corrupt == 0
     assert killed >= 1, "the kills should land before the run ends"
     print(f"KILLS collect: {killed} of {KILLS} killed mid-run, corrupt accepted {accepted_corrupt}")
@@ -166,6 +167,7 @@ def test_kill_9_report_never_leaves_a_half_written_report(server, tmp_path):
     again = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr  # the next run succeeds
     assert (out / "index.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert _staging(tmp_path, out.name) == []  # and sweeps what the killed runs left
     assert half == 0
     assert killed >= 1
     print(f"KILLS report: {killed} of {KILLS} killed mid-run, half-written accepted {half}")
