@@ -160,7 +160,7 @@ class _Early:
     """Work for the base credentials' targets that overlaps the first call (sts:GetCallerIdentity,
     which says whose account they are): the first region's repository list (DescribeRepositories,
     the first call its target task makes anyway) when every target will be collected (no shard),
-    then the clients the workers will need."""
+    then the other clients the workers will need there."""
 
     def __init__(self, aws: Aws, regions: list[str], *, prefetch: bool, pulls: bool) -> None:
         self.aws, self.regions, self.pulls = aws, regions, pulls
@@ -175,7 +175,9 @@ class _Early:
                 self.repositories.set_result(ecr.list_repositories(client))
             except BaseException as e:  # noqa: BLE001 -- the target task raises it
                 self.repositories.set_exception(e)
-        for region in self.regions:
+        # the first region's clients only: the workers make the others while their first calls
+        # wait on the network, and a long queue of them here would hold the client lock
+        for region in self.regions[:1]:
             for service, attempts in (("ecr", None), ("ecr", PROBE_ATTEMPTS), ("cloudwatch", None)):
                 if service == "cloudwatch" and not self.pulls:
                     continue
