@@ -109,6 +109,10 @@ def _accepts_or_snapshot_error(path):
     targets=st.none() | target_entries,
 )
 def test_meta_json_fuzz(base, tmp_path_factory, changes, targets):
+    _damaged_meta_is_accepted_or_refused(base, tmp_path_factory, changes, targets)
+
+
+def _damaged_meta_is_accepted_or_refused(base, tmp_path_factory, changes, targets):
     path = _copy(base, tmp_path_factory)
     meta = json.loads((path / "meta.json").read_text())
     meta.update(changes)
@@ -131,18 +135,26 @@ numbers = (
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.none()
 )
+numeric_columns = st.sampled_from(
+    [
+        ("images", "size_bytes"),
+        ("blobs", "size_bytes"),
+        ("pulls", "pulls"),
+        ("children", "size_bytes"),
+    ]
+)
+
+
+def _with_values(df, col, values, duplicate):
+    """`df` with `values` repeated down column `col` (and its first row again if `duplicate`)."""
+    v = (values * (len(df) // len(values) + 1))[: len(df)]
+    df[col] = pd.array(v, dtype="Float64")
+    return pd.concat([df, df.iloc[:1]], ignore_index=True) if duplicate else df
 
 
 @FUZZ
 @given(
-    column=st.sampled_from(
-        [
-            ("images", "size_bytes"),
-            ("blobs", "size_bytes"),
-            ("pulls", "pulls"),
-            ("children", "size_bytes"),
-        ]
-    ),
+    column=numeric_columns,
     values=st.lists(numbers, min_size=1, max_size=6),
     duplicate=st.booleans(),
 )
@@ -152,10 +164,7 @@ def test_table_values_fuzz(base, tmp_path_factory, column, values, duplicate):
     df = pq.read_table(path / f"{table}.parquet").to_pandas()
     if len(df) == 0:
         return
-    v = (values * (len(df) // len(values) + 1))[: len(df)]
-    df[col] = pd.array(v, dtype="Float64")
-    if duplicate:
-        df = pd.concat([df, df.iloc[:1]], ignore_index=True)
+    df = _with_values(df, col, values, duplicate)
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path / f"{table}.parquet")
     _accepts_or_snapshot_error(path)
 
@@ -285,25 +294,12 @@ def base_v2(tmp_path_factory):
     targets=st.none() | target_entries,
 )
 def test_meta_json_fuzz_v2(base_v2, tmp_path_factory, changes, targets):
-    path = _copy(base_v2, tmp_path_factory)
-    meta = json.loads((path / "meta.json").read_text())
-    meta.update(changes)
-    if targets is not None:
-        meta["targets"] = targets
-    (path / "meta.json").write_text(json.dumps(meta))
-    _accepts_or_snapshot_error(path)
+    _damaged_meta_is_accepted_or_refused(base_v2, tmp_path_factory, changes, targets)
 
 
 @FUZZ
 @given(
-    column=st.sampled_from(
-        [
-            ("images", "size_bytes"),
-            ("blobs", "size_bytes"),
-            ("pulls", "pulls"),
-            ("children", "size_bytes"),
-        ]
-    ),
+    column=numeric_columns,
     values=st.lists(numbers, min_size=1, max_size=6),
     duplicate=st.booleans(),
 )
@@ -316,10 +312,7 @@ def test_table_values_fuzz_v2(base_v2, tmp_path_factory, column, values, duplica
     df = tables[table]
     if len(df) == 0:
         return
-    v = (values * (len(df) // len(values) + 1))[: len(df)]
-    df[col] = pd.array(v, dtype="Float64")
-    if duplicate:
-        df = pd.concat([df, df.iloc[:1]], ignore_index=True)
+    df = _with_values(df, col, values, duplicate)
     tables[table] = df
     path = tmp_path_factory.mktemp("case") / "snap"
     try:

@@ -90,18 +90,6 @@ def repository_detail(
     raise ValueError(f"unknown detail column {column!r}")
 
 
-def repository_details(client: Any, repo: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Every DETAIL_COLUMNS column of one repository, one call after the other (see
-    `repository_detail`)."""
-    cols: dict[str, Any] = {}
-    errors: list[str] = []
-    for column in DETAIL_COLUMNS:
-        got, errs = repository_detail(client, repo, column)
-        cols.update(got)
-        errors += errs
-    return cols, errors
-
-
 def describe_images(client: Any, repository: str) -> list[dict[str, Any]]:
     """Every image of `repository`, archived ones included (DescribeImages ImageDetail dicts)."""
     out: list[dict[str, Any]] = []

@@ -100,7 +100,7 @@ def collect(
         aws = Aws(profile=profile, session=session, endpoint_url=endpoint_url, workers=workers)
     early = None
     if not role_arns and org_role is None:  # base credentials: what needs no STS answer
-        home = resolve_regions(regions, all_regions=all_regions, default=aws.default_region)
+        home = resolve_regions(regions, all_regions=all_regions, default=aws.default_region)[0]
         early = _Early(aws, home, prefetch=shard is None, pulls=pull_days > 0)
         aws.at_first_call(early.run)
     every_target = resolve_targets(
@@ -115,8 +115,15 @@ def collect(
         raise InputError(
             f"--cache {cache_path}: cannot use it as the manifest cache ({e})"
         ) from None
-    run = _Run(aws, cache, manifests=manifests, pull_days=pull_days, now=started, in_use=in_use)
-    run.early = early
+    run = _Run(
+        aws,
+        cache,
+        manifests=manifests,
+        pull_days=pull_days,
+        now=started,
+        in_use=in_use,
+        early=early,
+    )
     try:
         _schedule([run.target_task(t) for t in targets], workers, progress)
         tables = run.tables()
@@ -157,38 +164,36 @@ def collect(
 
 
 class _Early:
-    """Work for the base credentials' targets that overlaps the first call (sts:GetCallerIdentity,
-    which says whose account they are): the first region's repository list (DescribeRepositories,
-    the first call its target task makes anyway) when every target will be collected (no shard),
-    then the other clients the workers will need there."""
+    """Work for the base credentials' first region that overlaps the first call
+    (sts:GetCallerIdentity, which says whose account they are): that region's repository list
+    (DescribeRepositories, the first call its target task makes anyway) when every target will
+    be collected (`prefetch`: no shard), then the other clients the workers will need there (the
+    workers make other regions' clients while their first calls wait on the network)."""
 
-    def __init__(self, aws: Aws, regions: list[str], *, prefetch: bool, pulls: bool) -> None:
-        self.aws, self.regions, self.pulls = aws, regions, pulls
-        self.region = regions[0] if prefetch else None
+    def __init__(self, aws: Aws, region: str, *, prefetch: bool, pulls: bool) -> None:
+        self.aws, self.region, self.prefetch, self.pulls = aws, region, prefetch, pulls
         self.repositories: Future[list[dict[str, Any]]] = Future()
         self.taken = False
 
     def run(self) -> None:
-        if self.region is not None:
+        if self.prefetch:
             try:
                 client = self.aws.client("ecr", self.region)
                 self.repositories.set_result(ecr.list_repositories(client))
             except BaseException as e:  # noqa: BLE001 -- the target task raises it
                 self.repositories.set_exception(e)
-        # the first region's clients only: the workers make the others while their first calls
-        # wait on the network, and a long queue of them here would hold the client lock
-        for region in self.regions[:1]:
-            for service, attempts in (("ecr", None), ("ecr", PROBE_ATTEMPTS), ("cloudwatch", None)):
-                if service == "cloudwatch" and not self.pulls:
-                    continue
-                try:
-                    self.aws.client(service, region, attempts=attempts)
-                except Exception:  # noqa: BLE001,S112 -- made (and fails) again where it is used
-                    continue
+        clients = [("ecr", None), ("ecr", PROBE_ATTEMPTS)] + (
+            [("cloudwatch", None)] if self.pulls else []
+        )
+        for service, attempts in clients:
+            try:
+                self.aws.client(service, self.region, attempts=attempts)
+            except Exception:  # noqa: BLE001,S112 -- made (and fails) again where it is used
+                continue
 
     def take(self, t: Target) -> Future[list[dict[str, Any]]] | None:
         """The prefetched repository list of target `t`, once (None: list them)."""
-        if t.role_arn is None and t.region == self.region and not self.taken:
+        if self.prefetch and t.role_arn is None and t.region == self.region and not self.taken:
             self.taken = True  # (target tasks run after the first call: run() has started)
             return self.repositories
         return None

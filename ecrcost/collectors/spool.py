@@ -70,8 +70,12 @@ class ManifestSpool:
                 for row in rows:
                     for col, values in buf.items():
                         values.append(row.get(col))
-                if len(next(iter(buf.values()))) >= self.batch:
+                if self._buffered(name) >= self.batch:
                     self._flush(name)
+
+    def _buffered(self, name: str) -> int:
+        """Rows of table `name` buffered in memory (not yet in a part file)."""
+        return len(next(iter(self._buffers[name].values())))
 
     def _table(self, name: str) -> pa.Table:
         schema = pa.schema([(c, _ARROW[t]) for c, t in SCHEMA[name].items()])
@@ -90,7 +94,7 @@ class ManifestSpool:
             out = {}
             for name in self.names:
                 parts = [pq.read_table(p) for p in self._parts[name]]
-                if next(iter(self._buffers[name].values())):  # the last, partial batch
+                if self._buffered(name):  # the last, partial batch
                     parts.append(self._table(name))
                 df = pa.concat_tables(parts).to_pandas() if parts else None
                 out[name] = conform(name, df)

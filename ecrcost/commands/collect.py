@@ -171,27 +171,11 @@ def collect_command(
             f"{sum(snap.meta.get('api_calls', {}).values())} API calls.",
             err=True,
         )
-        for target in snap.meta["targets"]:
-            for n in target.get("notes", []):
-                click.echo(
-                    text.terminal(
-                        f"  note: {target['account_id']} {target['region']} "
-                        f"{n.get('repository') or ''}: {n['note']}"
-                    ),
-                    err=True,
-                )
+        _echo_entries(snap, "notes", "note", "  note: ", "")
     empty = _empty_targets(snap)
     code = report_incomplete(snap)
     if code:
-        for target in snap.meta["targets"]:
-            for err in target.get("errors", []):
-                click.echo(
-                    text.terminal(
-                        f"  {target['account_id']} {target['region']} "
-                        f"{err.get('repository') or '(registry)'}: {err['error']}"
-                    ),
-                    err=True,
-                )
+        _echo_entries(snap, "errors", "error", "  ", "(registry)")
         sys.exit(code)
     if empty and len(snap.repositories) == 0 and not allow_empty:
         click.echo(
@@ -254,3 +238,16 @@ class _collect_progress:
     def __exit__(self, *exc: Any) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def _echo_entries(snap: Any, key: str, field: str, lead: str, no_repository: str) -> None:
+    """One stderr line per `key` entry ("notes" / "errors", text in `field`) of every target."""
+    for target in snap.meta["targets"]:
+        for entry in target.get(key, []):
+            click.echo(
+                text.terminal(
+                    f"{lead}{target['account_id']} {target['region']} "
+                    f"{entry.get('repository') or no_repository}: {entry[field]}"
+                ),
+                err=True,
+            )

@@ -449,6 +449,20 @@ def line_items(
     account x region (`usage.calibrate_egress`).
     """
     check_scope(scope)
+    return priced_usage(snapshot, scope, traffic, prices, month, free_tier, bill)[3]
+
+
+def priced_usage(
+    snapshot: Snapshot,
+    scope: str,
+    traffic: Any,
+    prices: Any,
+    month: str | None,
+    free_tier: bool,
+    bill: Any,
+) -> tuple[Catalog, TrafficProfile | None, dict[str, Any], pd.DataFrame]:
+    """(catalog, traffic profile, `usage.usage_tables`, `line_items` rows): the usage measured
+    once and priced, for `line_items` and `pricing.summary.cost_breakdown`."""
     catalog, profile = as_catalog(prices), as_traffic(traffic)
     usage = usage_tables(
         snapshot,
@@ -458,7 +472,7 @@ def line_items(
         bill,
         catalog.rule("cross-region pulls", CROSS_REGION_RULES),
     )
-    return price_items(snapshot, usage, catalog, profile, free_tier)
+    return catalog, profile, usage, price_items(snapshot, usage, catalog, profile, free_tier)
 
 
 def price_items(

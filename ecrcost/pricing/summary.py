@@ -17,17 +17,10 @@ from ..errors import InputError
 from ..flags import merge, with_code
 from ..snapshot import Snapshot
 from ..storage import REPO_KEY
-from ..traffic import TrafficProfile, as_traffic
-from ..usage import Period, calibration_summary, check_scope, usage_tables
+from ..traffic import TrafficProfile
+from ..usage import Period, calibration_summary, check_scope
 from .catalog import Catalog
-from .model import (
-    CROSS_REGION_RULES,
-    EGRESS_ITEMS,
-    REPLICATION_ITEMS,
-    STORAGE_ITEMS,
-    as_catalog,
-    price_items,
-)
+from .model import EGRESS_ITEMS, REPLICATION_ITEMS, STORAGE_ITEMS, priced_usage
 
 BY = ("repository", "account", "region", "total")
 BY_KEYS: dict[str, list[str]] = {
@@ -118,16 +111,9 @@ def cost_breakdown(
     """(`costs(...)`, `line_items(...)`) from one pass over the snapshot, for callers that need
     both (the comparison's ECR row): the usage is measured and priced once."""
     _check_options(by, scope)
-    catalog, profile = as_catalog(prices), as_traffic(traffic)
-    usage = usage_tables(
-        snapshot,
-        scope,
-        month,
-        profile,
-        bill,
-        catalog.rule("cross-region pulls", CROSS_REGION_RULES),
+    catalog, profile, usage, items = priced_usage(
+        snapshot, scope, traffic, prices, month, free_tier, bill
     )
-    items = price_items(snapshot, usage, catalog, profile, free_tier)
     rs, eg = usage["rs"], usage["egress"]
     df = rs[REPO_KEY + COST_COLUMNS[:6]].astype({k: object for k in REPO_KEY})
     df = df.merge(
@@ -138,11 +124,10 @@ def cost_breakdown(
     df = df.join(_item_sums(items), on=REPO_KEY)
     df["replication_usd"] = df["replication_usd"].fillna(0.0)  # not replicated: $0
     df["total_usd"] = df["storage_usd"] + df["egress_usd"] + df["replication_usd"]
-    flags: dict[tuple[Any, ...], set[Any]] = {}
+    cells: dict[tuple[Any, ...], list[Any]] = {}  # each repository's flags cells, merged once
     for key, cell in zip(_keys(items), items["flags"], strict=True):
-        if cell:
-            flags.setdefault(key, set()).update(cell)
-    df["flags"] = [sorted(flags.get(k, ())) for k in _keys(df)]
+        cells.setdefault(key, []).append(cell)
+    df["flags"] = [merge(cells.get(k, [])) for k in _keys(df)]
     out = summarise(df, by)
     out.attrs["method"] = method(
         catalog,
