@@ -126,8 +126,9 @@ def cost_breakdown(
     df["total_usd"] = df["storage_usd"] + df["egress_usd"] + df["replication_usd"]
     cells: dict[tuple[Any, ...], list[Any]] = {}  # each repository's flags cells, merged once
     for key, cell in zip(_keys(items), items["flags"], strict=True):
-        cells.setdefault(key, []).append(cell)
-    df["flags"] = [merge(cells.get(k, [])) for k in _keys(df)]
+        if cell:
+            cells.setdefault(key, []).append(cell)
+    df["flags"] = [merge(cells[k]) if k in cells else [] for k in _keys(df)]
     out = summarise(df, by)
     out.attrs["method"] = method(
         catalog,
