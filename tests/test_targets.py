@@ -36,6 +36,27 @@ def test_all_regions_come_from_botocore_partition_data():
     assert "cn-northwest-1" in china and "us-east-1" not in china
 
 
+def test_region_data_read_without_a_session_matches_botocore_sessions(monkeypatch):
+    """The resolver read straight from botocore's loader (no session, ECR's endpoint prefix
+    given) agrees with a botocore session's answer for every partition, and so does the known
+    set read through a boto3 Session (the collector's path)."""
+    from ecrcost import targets
+
+    bs = botocore.session.get_session()
+    prefix = bs.get_service_model("ecr").metadata["endpointPrefix"]
+    assert prefix == targets.ECR_ENDPOINT_PREFIX
+    partitions = bs.get_available_partitions()
+    assert len(partitions) > 3
+    for p in partitions:
+        assert targets.ecr_regions(p) == sorted(bs.get_available_regions("ecr", p))
+        for r in targets.ecr_regions(p):
+            assert targets.partition_of(r) == bs.get_partition_for_region(r)
+    every = {r for p in partitions for r in bs.get_available_regions("ecr", p)}
+    for session in (None, boto3.Session(region_name="us-east-1")):
+        monkeypatch.setattr(targets, "_KNOWN", [])  # computed afresh each way
+        assert targets._known_regions(session) == every
+
+
 @pytest.mark.parametrize(
     ("arn", "account"),
     [
