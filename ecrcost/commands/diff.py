@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..reporting.diff_text import diff_text
-from ..reporting.tables import render
-from ..snapshot_diff import diff
 from .options import (
     GroupingParam,
     format_option,
@@ -50,6 +47,10 @@ def diff_command(
 ) -> None:
     """Repositories added, removed, grown and shrunk between snapshot OLD and snapshot NEW, each
     with its change in USD per month, then the total change. 1 GB = 2^30 bytes."""
+    from ..reporting.diff_text import diff_text
+    from ..reporting.tables import render
+    from ..snapshot_diff import diff
+
     d = diff(old, new, by=by, traffic=traffic_file, prices=prices_file, scope=scope)
     if fmt == "table":
         click.echo(diff_text(d, unchanged=show_all), nl=False)

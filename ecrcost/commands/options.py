@@ -21,7 +21,6 @@ from typing import Any
 import click
 
 from .. import text
-from ..chargeback import parse_by
 from ..errors import EcrcostError, InputError
 
 EXIT_PARTIAL = 3
@@ -101,6 +100,8 @@ class GroupingParam(click.ParamType):
         text = str(value)
         if text in self.fixed:
             return text
+        from ..chargeback import parse_by  # pandas: not imported for --help
+
         try:
             parse_by(text)
         except InputError as e:
