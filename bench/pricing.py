@@ -21,6 +21,10 @@ high-water mark) belongs to that case alone. Cases:
 - ``loop-repository`` (with ``--loop``): the old baseline, a per-image Python loop over dicts
   and sets (needs the tables in memory: slow and large; use small sizes).
 
+Every case runs as the `ecrcost` command does, without transparent huge pages
+(`ecrcost.process.no_huge_pages`: the engine's kernel time otherwise varies by 3x from run to run;
+the reference is not sensitive to it); ``--thp`` keeps the kernel's default instead.
+
 Reported per case (with ``--repeat N``: the median of N runs, each in its own process, and every
 run's seconds): wall and CPU seconds of the computation, load seconds (module imports, the
 same for every case, are excluded and shown once), peak RSS; then the
@@ -73,9 +77,10 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
-def cpu_s() -> float:
+def cpu_s() -> tuple[float, float]:
+    """(user, kernel) CPU seconds of this process so far."""
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+    return r.ru_utime, r.ru_stime
 
 
 def loop_costs(snap) -> dict[tuple[str, str, str], float]:
@@ -103,7 +108,11 @@ def loop_costs(snap) -> dict[tuple[str, str, str], float]:
     return {k: float(sum(v.values())) for k, v in repo_blobs.items()}
 
 
-def run_case(snapshot_dir: str, case: str) -> dict[str, float | str]:
+def run_case(snapshot_dir: str, case: str, thp: bool = False) -> dict[str, float | str]:
+    if not thp:
+        from ecrcost.process import no_huge_pages
+
+        no_huge_pages()
     t0 = time.perf_counter()
     import duckdb
     import pandas  # noqa: F401 -- the reference returns a DataFrame too
@@ -131,13 +140,15 @@ def run_case(snapshot_dir: str, case: str) -> dict[str, float | str]:
             res = loop_costs(snap)
             rows, unique, storage_usd = len(res), sum(res.values()), float("nan")
     total = time.perf_counter() - t0
+    user, kernel = (b - a for a, b in zip(c0, cpu_s(), strict=True))
     return {
         "case": case,
         "import_seconds": round(import_s, 2),
         "seconds": round(total - load_s, 2),
         "load_seconds": round(load_s, 2),
         "total_seconds": round(total, 2),
-        "cpu_seconds": round(cpu_s() - c0, 2),
+        "cpu_seconds": round(user + kernel, 2),
+        "kernel_seconds": round(kernel, 2),
         "peak_rss_mb": round(peak_mb()),
         "rows": rows,
         "storage_usd": round(storage_usd, 2),
@@ -206,11 +217,14 @@ def main() -> None:
         "--repeat", type=int, default=1, help="run each case N times (own process each): median"
     )
     ap.add_argument("--keep", default=None, help="write the snapshots here (reused if present)")
+    ap.add_argument(
+        "--thp", action="store_true", help="keep transparent huge pages (the kernel's default)"
+    )
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--snapshot", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.case:
-        print(json.dumps(run_case(args.snapshot, args.case)))
+        print(json.dumps(run_case(args.snapshot, args.case, args.thp)))
         return
 
     from ecrcost.snapshot_files import file_size
@@ -249,7 +263,8 @@ def main() -> None:
                 runs = []
                 for _ in range(args.repeat):
                     out = subprocess.run(
-                        [sys.executable, __file__, "--case", case, "--snapshot", str(path)],
+                        [sys.executable, __file__, "--case", case, "--snapshot", str(path)]
+                        + (["--thp"] if args.thp else []),
                         check=True,
                         capture_output=True,
                         text=True,
@@ -266,7 +281,8 @@ def main() -> None:
                     else ""
                 )
                 print(
-                    f"  {case:17s} {r['seconds']:7.2f} s wall ({r['cpu_seconds']:6.2f} s CPU), "
+                    f"  {case:17s} {r['seconds']:7.2f} s wall ({r['cpu_seconds']:6.2f} s CPU, "
+                    f"{r['kernel_seconds']:.2f} s of it kernel), "
                     f"load {r['load_seconds']:.2f} s, total {r['total_seconds']:.2f} s, "
                     f"peak RSS {r['peak_rss_mb']:,} MB, {r['rows']:,} rows{spread}"
                 )

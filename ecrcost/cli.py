@@ -42,7 +42,11 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (the command's process runs without transparent huge pages:
+    `ecrcost.process`)."""
+    from .process import no_huge_pages
+
+    no_huge_pages()
     cli(prog_name="ecrcost")
 
 
