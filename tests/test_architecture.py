@@ -20,7 +20,7 @@ PACKAGE = ROOT / "ecrcost"
 #: package name covers its submodules, and the longest matching name decides (so
 #: "reporting.sections" sits above "reporting"). A new module: add it where it belongs.
 STAGES: list[tuple[str, list[str]]] = [
-    ("foundation", ["__init__", "errors", "flags", "files", "text", "units"]),
+    ("foundation", ["__init__", "errors", "flags", "files", "process", "text", "units"]),
     ("snapshot", ["validation", "schema", "snapshot_files", "snapshot"]),
     ("aws", ["aws"]),
     ("targets", ["targets"]),
