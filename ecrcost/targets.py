@@ -58,24 +58,10 @@ def ecr_regions(partition: str = "aws") -> list[str]:
     return sorted(_endpoints().get_available_endpoints(ECR_ENDPOINT_PREFIX, partition))
 
 
-_KNOWN: list[frozenset[str]] = []  # _known_regions' answer, once per process
-
-
-def _known_regions(session: Any = None) -> frozenset[str]:
-    """Every ECR region of every partition. Read through `session` (a boto3 Session) when there
-    is one: it keeps the endpoint data and ECR's model for the clients it makes next, so they are
-    read once, not twice (~10 ms before the first call)."""
-    if not _KNOWN:
-        if hasattr(session, "get_available_regions"):
-            known = {
-                r
-                for p in session.get_available_partitions()
-                for r in session.get_available_regions("ecr", p)
-            }
-        else:
-            known = {r for p in _endpoints().get_available_partitions() for r in ecr_regions(p)}
-        _KNOWN.append(frozenset(known))
-    return _KNOWN[0]
+@functools.cache
+def _known_regions() -> frozenset[str]:
+    """Every ECR region of every partition."""
+    return frozenset(r for p in _endpoints().get_available_partitions() for r in ecr_regions(p))
 
 
 def partition_of(region: str) -> str:
@@ -84,16 +70,11 @@ def partition_of(region: str) -> str:
 
 
 def resolve_regions(
-    regions: Iterable[str] | None = None,
-    *,
-    all_regions: bool = False,
-    default: str | None = None,
-    session: Any = None,
+    regions: Iterable[str] | None = None, *, all_regions: bool = False, default: str | None = None
 ) -> list[str]:
-    """The regions to collect, validated (see module docstring; `session`: see `_known_regions`).
-    Raises `TargetError`."""
+    """The regions to collect, validated (see module docstring). Raises `TargetError`."""
     given = list(dict.fromkeys(r.strip() for r in regions or () if r.strip()))
-    known = _known_regions(session)
+    known = _known_regions()
     unknown = [r for r in given if r not in known]
     if unknown:
         raise TargetError(
@@ -161,9 +142,7 @@ def resolve_targets(
         raise TargetError("--role-arn and --org-role cannot be combined")
     if aws is None:
         aws = Aws(profile=profile, endpoint_url=endpoint_url, session=session)
-    region_list = resolve_regions(
-        regions, all_regions=all_regions, default=aws.default_region, session=aws.session
-    )
+    region_list = resolve_regions(regions, all_regions=all_regions, default=aws.default_region)
     home = region_list[0]
     if role_arns:
         accounts: list[tuple[str, str | None]] = [

@@ -36,10 +36,9 @@ def test_all_regions_come_from_botocore_partition_data():
     assert "cn-northwest-1" in china and "us-east-1" not in china
 
 
-def test_region_data_read_without_a_session_matches_botocore_sessions(monkeypatch):
+def test_region_data_read_without_a_session_matches_botocore_sessions():
     """The resolver read straight from botocore's loader (no session, ECR's endpoint prefix
-    given) agrees with a botocore session's answer for every partition, and so does the known
-    set read through a boto3 Session (the collector's path)."""
+    given) agrees with a botocore session's answer for every partition."""
     from ecrcost import targets
 
     bs = botocore.session.get_session()
@@ -52,9 +51,7 @@ def test_region_data_read_without_a_session_matches_botocore_sessions(monkeypatc
         for r in targets.ecr_regions(p):
             assert targets.partition_of(r) == bs.get_partition_for_region(r)
     every = {r for p in partitions for r in bs.get_available_regions("ecr", p)}
-    for session in (None, boto3.Session(region_name="us-east-1")):
-        monkeypatch.setattr(targets, "_KNOWN", [])  # computed afresh each way
-        assert targets._known_regions(session) == every
+    assert targets._known_regions() == every
 
 
 @pytest.mark.parametrize(

@@ -100,9 +100,7 @@ def collect(
         aws = Aws(profile=profile, session=session, endpoint_url=endpoint_url, workers=workers)
     early = None
     if not role_arns and org_role is None:  # base credentials: what needs no STS answer
-        home = resolve_regions(
-            regions, all_regions=all_regions, default=aws.default_region, session=aws.session
-        )[0]
+        home = resolve_regions(regions, all_regions=all_regions, default=aws.default_region)[0]
         early = _Early(aws, home, prefetch=shard is None, pulls=pull_days > 0)
         aws.at_first_call(early.run)
     every_target = resolve_targets(
