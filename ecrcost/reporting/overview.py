@@ -43,7 +43,9 @@ HEADLINE_COLUMNS = [
 
 
 def money_column(by_repo: pd.DataFrame) -> str:
-    """total_usd when every repository's total is known, else storage_usd."""
+    """total_usd when every repository's total is known, else storage_usd: what the report ranks
+    and heads with (a known $0 egress of never-pulled repositories must not rank them above pulled
+    ones of unknown egress)."""
     if len(by_repo) and by_repo["total_usd"].notna().all():
         return "total_usd"
     return "storage_usd"

@@ -87,12 +87,6 @@ class Context:
             )
         return self._comparison
 
-    def rank_column(self) -> str:
-        """total_usd when it is known for every repository, else storage_usd (a known $0 egress
-        of never-pulled repositories must not rank them above pulled ones of unknown egress)."""
-        known = self.by_repo["total_usd"].notna()
-        return "total_usd" if len(known) and known.all() else "storage_usd"
-
 
 def total(ctx: Context, col: str) -> float:
     if col in ctx.total.columns and len(ctx.total):

@@ -8,6 +8,7 @@ import pandas as pd
 from ...storage import REPO_KEY
 from .. import charts
 from ..document import Section, Table
+from ..overview import money_column
 from .context import Context, chart
 
 _COST_COLS = [
@@ -22,7 +23,7 @@ _COST_COLS = [
 
 
 def build(ctx: Context) -> Section:
-    col = ctx.rank_column()
+    col = money_column(ctx.by_repo)
     repos = ctx.by_repo.sort_values(
         [col, "unique_bytes"], ascending=False, kind="stable", na_position="last"
     )
