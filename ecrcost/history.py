@@ -46,6 +46,7 @@ from .snapshot import Snapshot, load_snapshot
 from .storage import REPO_KEY
 from .traffic import as_traffic
 from .units import GB
+from .usage import check_month
 
 #: a snapshot collected on day 1..EARLY_DAYS of a month reports the previous month
 EARLY_DAYS = 5
@@ -76,21 +77,6 @@ def report_month(collected_at: Any, early_days: int = EARLY_DAYS) -> str:
 def previous_month(month: str) -> str:
     """The YYYY-MM before `month`."""
     return str((pd.Period(month, "M") - 1).strftime("%Y-%m"))
-
-
-def check_month(month: str) -> str:
-    """`month` if it is YYYY-MM, else `InputError`."""
-    try:
-        ok = (
-            isinstance(month, str)
-            and len(month) == 7
-            and pd.Period(month, "M").strftime("%Y-%m") == month
-        )
-    except ValueError:
-        ok = False
-    if not ok:
-        raise InputError(f"--month {month!r}: expected YYYY-MM, e.g. 2026-11")
-    return month
 
 
 def find_snapshots(root: str | os.PathLike[str], depth: int = 3) -> pd.DataFrame:

@@ -36,6 +36,13 @@ from .units import DAYS_PER_MONTH, GB
 MONTH_RANGE = ("1678-01", "2262-03")
 
 
+def check_month(month: str) -> str:
+    """`month` if it is YYYY-MM, else `InputError`."""
+    if not isinstance(month, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise InputError(f"--month {month!r}: expected YYYY-MM, e.g. 2026-03")
+    return month
+
+
 class Period:
     """The period a cost covers: the monthly run-rate (month=None) or one calendar month (UTC)."""
 
@@ -47,8 +54,7 @@ class Period:
             self.days = DAYS_PER_MONTH
             self.label = "monthly run-rate"
         else:
-            if not isinstance(month, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-                raise InputError(f"--month {month!r}: expected YYYY-MM, e.g. 2026-03")
+            check_month(month)
             if not MONTH_RANGE[0] <= month <= MONTH_RANGE[1]:  # YYYY-MM compares as text
                 raise InputError(
                     f"--month {month}: outside the months ecrcost can compute with "

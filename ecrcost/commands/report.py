@@ -111,10 +111,11 @@ def report_command(
 
     from ..errors import OutputExistsError
     from ..files import check_writable
-    from ..history import check_month, find_snapshots, report_month
+    from ..history import find_snapshots, report_month
     from ..reporting.monthly import report
     from ..reporting.pdf import print_pdf
     from ..snapshot import load_snapshot
+    from ..usage import check_month
 
     snap = load_snapshot(snapshot)
     period = check_month(month) if month else report_month(snap.collected_at)

@@ -24,7 +24,6 @@ from ..chargeback import parse_by
 from ..errors import InputError, SnapshotError
 from ..history import (
     baseline_for,
-    check_month,
     find_snapshots,
     monthly_snapshots,
     previous_month,
@@ -32,6 +31,7 @@ from ..history import (
 )
 from ..snapshot import READABLE_VERSIONS, Snapshot, load_snapshot
 from ..storage import REPO_KEY
+from ..usage import check_month
 from .output import Report
 from .sections import SECTIONS
 from .sections.context import Context
