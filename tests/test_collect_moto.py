@@ -3,6 +3,7 @@
 Expected figures are computed by hand from the manifests each test pushes.
 """
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -13,10 +14,17 @@ from botocore.exceptions import ClientError
 from collect_fixtures import OCI, OCI_INDEX, blob, image_manifest, index_manifest, push
 
 import ecrcost
-from ecrcost.aws import Aws
+from ecrcost.aws import Aws, data_loader
 from ecrcost.storage import repository_storage
 
 R = "us-east-1"
+REGISTRY_OPERATIONS = (
+    "DescribeRegistry",
+    "GetRegistryPolicy",
+    "DescribePullThroughCacheRules",
+    "GetAccountSetting",
+    "ListPullTimeUpdateExclusions",
+)
 ACCOUNT = "123456789012"
 
 
@@ -210,6 +218,12 @@ def test_two_accounts_through_assume_role(ecr):
         "222222222222": 2,
     }
     assert snap.meta["api_calls"]["sts:AssumeRole"] == 2
+    # role sessions share the process's botocore data loader (each file decoded once)
+    aws = Aws()
+    for arn in roles:
+        aws.client("ecr", R, arn)
+    loaders = {id(s._session.get_component("data_loader")) for s in aws._role_sessions.values()}
+    assert loaders == {id(data_loader(None))}
 
 
 def test_the_first_regions_repository_list_is_read_once_alongside_sts(ecr):
@@ -223,6 +237,40 @@ def test_the_first_regions_repository_list_is_read_once_alongside_sts(ecr):
     for k in (1, 2):
         part = ecrcost.collect(regions=[R, "eu-west-1"], shard=(k, 2))
         assert part.meta["api_calls"].get("ecr:DescribeRepositories", 0) == len(part.repositories)
+
+
+def test_the_first_regions_settings_and_repositories_are_read_while_sts_answers(ecr):
+    # none of them needs the account id: they are sent before sts:GetCallerIdentity's answer is
+    # in, each on its own thread, and read once (the target's tasks take them)
+    session = boto3.Session()
+    wanted = {"DescribeRepositories", *REGISTRY_OPERATIONS}
+    seen: set[str] = set()
+    every_one = threading.Event()
+    waited = []
+
+    def called(model, context, **kw):
+        if context.get("client_region") == R:
+            seen.add(model.name)
+        if wanted <= seen:
+            every_one.set()
+
+    session.events.register("before-call.*.*", called)
+    session.events.register(
+        "after-call.sts.GetCallerIdentity", lambda **kw: waited.append(every_one.wait(10))
+    )
+    boto3.client("ecr", region_name="eu-west-1").create_repository(repositoryName="svc")
+    snap = ecrcost.collect(regions=[R, "eu-west-1"], session=session)
+    assert waited == [True]
+    calls = snap.meta["api_calls"]
+    assert all(calls[f"ecr:{op}"] == 2 for op in REGISTRY_OPERATIONS)  # one per region
+    assert [(r["region"], r["registry_policy"]) for r in snap.meta["registries"]] == [
+        ("eu-west-1", False),
+        (R, False),
+    ]
+    assert [t["status"] for t in snap.meta["targets"]] == ["ok", "ok"]
+    for k in (1, 2):  # with a shard nothing is read early
+        part = ecrcost.collect(regions=[R, "eu-west-1"], shard=(k, 2))
+        assert part.meta["api_calls"].get("ecr:DescribeRegistry", 0) == len(part.meta["targets"])
 
 
 def test_a_denied_early_repository_list_fails_only_its_target(ecr):
@@ -571,8 +619,40 @@ def test_progress_is_reported_until_every_task_is_done(ecr):
         ecr.create_repository(repositoryName=name)
     seen = []
     ecrcost.collect(regions=[R], progress=lambda done, total, label: seen.append((done, total)))
-    # 1 target + 1 registry + 3 repositories x (images + tags + 2 policies) + 1 pulls task
-    assert seen[-1] == (15, 15) and [d for d, _ in seen] == list(range(1, 16))
+    # 1 target + 5 registry settings + 3 repositories x (images + tags + 2 policies) + 1 pulls
+    assert seen[-1] == (19, 19) and [d for d, _ in seen] == list(range(1, 20))
+
+
+def test_a_repositorys_manifests_follow_its_image_list_on_the_same_worker(ecr):
+    # the scheduler runs a task's first follow-up next on the same thread: DescribeImages, then
+    # that repository's BatchGetImage, never queued behind every other repository's calls
+    for r in range(6):
+        ecr.create_repository(repositoryName=f"svc-{r}")
+        push(ecr, f"svc-{r}", image_manifest((f"c{r}", 10), [(f"l{r}", 100)]), "v1")
+    session = boto3.Session()
+    threads: dict[tuple[str, str], set[int]] = {}
+
+    def called(model, params, **kw):  # (the operation's parameters, before they are sent)
+        if model.name in ("DescribeImages", "BatchGetImage"):
+            key = (model.name, params["repositoryName"])
+            threads.setdefault(key, set()).add(threading.get_ident())
+
+    session.events.register("before-parameter-build.ecr.*", called)
+    snap = ecrcost.collect(regions=[R], workers=4, session=session, pull_days=0)
+    assert len(snap.manifests) == 6
+    for r in range(6):
+        listed, fetched = (
+            threads[("DescribeImages", f"svc-{r}")],
+            threads[("BatchGetImage", f"svc-{r}")],
+        )
+        assert len(listed) == 1 and listed == fetched
+
+
+def test_every_registry_setting_has_a_reader():
+    from ecrcost.collectors import registry
+
+    assert tuple(registry._READERS) == registry.SETTINGS
+    assert list(registry.unknown("1", R)) == ["account_id", "region", *registry.SETTINGS]
 
 
 def test_an_unusable_cache_directory_is_a_clear_error(ecr, tmp_path):

@@ -228,3 +228,15 @@ def test_get_metric_data_uses_500_queries_per_call_and_follows_tokens(aws):
     got = {(r["repository"], r["pulls"]) for r in rows}
     assert got == {("repo-000", 7.0), ("repo-499", 1.0), ("repo-500", 9.0)}
     assert all(r["date"] == day for r in rows)
+
+
+def test_a_pull_datapoint_counts_on_its_utc_day():
+    from datetime import timedelta, timezone
+
+    from ecrcost.collectors.metrics import _utc_day
+
+    tokyo = timezone(timedelta(hours=9))
+    utc = datetime(2026, 3, 1, tzinfo=UTC)
+    assert _utc_day(datetime(2026, 3, 2, 8, 59, tzinfo=tokyo)) == utc  # 23:59 UTC on the 1st
+    assert _utc_day(datetime(2026, 3, 2, 9, 0, tzinfo=tokyo)) == utc + timedelta(days=1)
+    assert _utc_day(datetime(2026, 3, 1, 17, 30)) == utc  # naive: taken as UTC

@@ -40,3 +40,34 @@ def test_the_command_turns_them_off_and_the_library_does_not():
         "from ecrcost.process import _prctl, PR_GET_THP_DISABLE; print(_prctl(PR_GET_THP_DISABLE))"
     )
     assert _run(library) == "0"
+
+
+def test_heap_frozen_freezes_for_the_block_only_and_leaves_a_callers_freeze_alone():
+    import gc
+
+    from ecrcost.process import heap_frozen
+
+    assert gc.get_freeze_count() == 0
+    with heap_frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+
+    @heap_frozen()
+    def work() -> int:
+        return gc.get_freeze_count()
+
+    assert work() > 0 and gc.get_freeze_count() == 0
+    gc.freeze()  # the process froze objects of its own: they stay frozen
+    try:
+        frozen = gc.get_freeze_count()
+        with heap_frozen():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+    try:  # an exception in the block unfreezes too
+        with heap_frozen():
+            raise KeyError("x")
+    except KeyError:
+        pass
+    assert gc.get_freeze_count() == 0

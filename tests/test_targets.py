@@ -54,6 +54,33 @@ def test_region_data_read_without_a_session_matches_botocore_sessions():
     assert targets._known_regions() == every
 
 
+def test_one_data_loader_per_process_serves_the_region_data_and_every_session(monkeypatch):
+    """endpoints.json (1.2 MB) and the service models are decoded once per process: the region
+    data and the sessions Aws uses share one loader (role sessions: test_collect_moto)."""
+    from ecrcost import aws, targets
+
+    monkeypatch.delenv("AWS_DATA_PATH", raising=False)
+    shared = aws.data_loader(None)
+    assert aws.data_loader(None) is shared
+    caller = boto3.Session(region_name="us-east-1")
+    aws.Aws(session=caller)
+    assert caller._session.get_component("data_loader") is shared
+    assert aws.Aws().session._session.get_component("data_loader") is shared
+    targets._endpoints.cache_clear()
+    try:
+        targets._endpoints()
+        assert ("load_data_with_path", "endpoints") in shared._cache  # botocore's instance cache
+        # a data path of its own (AWS_DATA_PATH) gets its own loader, that path searched first
+        monkeypatch.setenv("AWS_DATA_PATH", "/nonexistent/models")
+        own = boto3.Session(region_name="us-east-1")
+        aws.Aws(session=own)
+        loader = own._session.get_component("data_loader")
+        assert loader is aws.data_loader("/nonexistent/models") and loader is not shared
+        assert loader.search_paths[0] == "/nonexistent/models"
+    finally:
+        targets._endpoints.cache_clear()
+
+
 @pytest.mark.parametrize(
     ("arn", "account"),
     [

@@ -1,9 +1,12 @@
 """`collect()`: every account x region x repository -> one `Snapshot`.
 
-The run fans out over a thread pool (a futures -> task map): one task per account-region (list
-repositories), then one per repository (tags, policies, images), one per 1000 of its images
-(manifests), one for the registry settings and one for the CloudWatch pull counts of each
-account-region. `workers=1` runs the same tasks serially.
+The run fans out over a thread pool: one task per account-region (list repositories), then the
+CloudWatch pull counts, one task per registry setting, and per repository one for its images
+and one for each of its tags and policies; each 1000 images then have a manifest task (the first
+runs next on the worker that listed them: a task's first follow-up does). `workers=1` runs the
+same tasks serially. The first region's repository list and registry settings go out while
+sts:GetCallerIdentity answers (`_Early`), and the run freezes the objects alive before it out of
+the cyclic GC's passes (`process.heap_frozen`).
 
 Failures are data: a target (account-region) whose role cannot be assumed or whose repositories
 cannot be listed is "failed"; one whose repository, pull-count or registry calls partly failed is
@@ -14,12 +17,12 @@ the target's `notes`. Only missing credentials or a read-only violation stop the
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import threading
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,11 +31,13 @@ from botocore.exceptions import NoCredentialsError
 
 from ..aws import Aws, describe_error, error_code
 from ..errors import AwsError, InputError, ReadOnlyViolation
+from ..process import heap_frozen
 from ..snapshot import Snapshot, new_meta
 from ..targets import Target, resolve_regions, resolve_targets, select_shard
 from . import ecr, inuse, metrics, registry
 from .cache import ManifestCache, default_cache_dir
 from .manifests import parse_manifest
+from .schedule import Progress, Task, schedule
 from .spool import ManifestSpool
 
 #: CloudWatch keeps daily (period >= 1 h) datapoints for 455 days
@@ -50,10 +55,8 @@ ACCEPTED_UNPARSED = ("unsupported manifest media type", "BatchGetImage: ")
 #: tries per call for registry settings an endpoint may not implement (see Aws.client)
 PROBE_ATTEMPTS = 3
 
-#: progress callback: (tasks done, tasks known so far, description of the last task)
-Progress = Callable[[int, int, str], None]
 
-
+@heap_frozen()
 def collect(
     *,
     regions: Sequence[str] | None = None,
@@ -102,7 +105,8 @@ def collect(
     if not role_arns and org_role is None:  # base credentials: what needs no STS answer
         home = resolve_regions(regions, all_regions=all_regions, default=aws.default_region)[0]
         early = _Early(aws, home, prefetch=shard is None, pulls=pull_days > 0)
-        aws.at_first_call(early.run)
+        for job in early.jobs():
+            aws.at_first_call(job)
     every_target = resolve_targets(
         regions=regions, all_regions=all_regions, role_arns=role_arns, org_role=org_role, aws=aws
     )
@@ -125,7 +129,7 @@ def collect(
         early=early,
     )
     try:
-        _schedule([run.target_task(t) for t in targets], workers, progress)
+        schedule([run.target_task(t) for t in targets], workers, progress)
         tables = run.tables()
     finally:
         cache.close()
@@ -165,23 +169,28 @@ def collect(
 
 class _Early:
     """Work for the base credentials' first region that overlaps the first call
-    (sts:GetCallerIdentity, which says whose account they are): that region's repository list
-    (DescribeRepositories, the first call its target task makes anyway) when every target will
-    be collected (`prefetch`: no shard), then the other clients the workers will need there (the
-    workers make other regions' clients while their first calls wait on the network)."""
+    (sts:GetCallerIdentity, which says whose account they are). When every target will be
+    collected (`prefetch`: no shard): that region's repository list (DescribeRepositories, the
+    first call its target task makes anyway) and, each on a thread of its own, the registry's
+    settings (`registry.SETTINGS`: five calls that need no answer but the credentials'); then
+    the other clients the workers will need there (the workers make other regions' clients
+    while their first calls wait on the network)."""
 
     def __init__(self, aws: Aws, region: str, *, prefetch: bool, pulls: bool) -> None:
         self.aws, self.region, self.prefetch, self.pulls = aws, region, prefetch, pulls
         self.repositories: Future[list[dict[str, Any]]] = Future()
+        self.settings: dict[str, Future[tuple[Any, list[str]]]] = (
+            {name: Future() for name in registry.SETTINGS} if prefetch else {}
+        )
         self.taken = False
+
+    def jobs(self) -> list[Callable[[], None]]:
+        """What to start when the first call goes out (`Aws.at_first_call`), one thread each."""
+        return [self.run] + [functools.partial(self._setting, name) for name in self.settings]
 
     def run(self) -> None:
         if self.prefetch:
-            try:
-                client = self.aws.client("ecr", self.region)
-                self.repositories.set_result(ecr.list_repositories(client))
-            except BaseException as e:  # noqa: BLE001 -- the target task raises it
-                self.repositories.set_exception(e)
+            _resolve(self.repositories, lambda: ecr.list_repositories(self._client()))
         clients = [("ecr", None), ("ecr", PROBE_ATTEMPTS)] + (
             [("cloudwatch", None)] if self.pulls else []
         )
@@ -191,96 +200,29 @@ class _Early:
             except Exception:  # noqa: BLE001,S112 -- made (and fails) again where it is used
                 continue
 
-    def take(self, t: Target) -> Future[list[dict[str, Any]]] | None:
-        """The prefetched repository list of target `t`, once (None: list them)."""
+    def _client(self, attempts: int | None = None) -> Any:
+        return self.aws.client("ecr", self.region, attempts=attempts)
+
+    def _setting(self, name: str) -> None:
+        _resolve(
+            self.settings[name],
+            lambda: registry.read_setting(name, self._client(), self._client(PROBE_ATTEMPTS)),
+        )
+
+    def take(self, t: Target) -> _Early | None:
+        """This prefetch if it is target `t`'s (its repositories and settings), once; else None."""
         if self.prefetch and t.role_arn is None and t.region == self.region and not self.taken:
-            self.taken = True  # (target tasks run after the first call: run() has started)
-            return self.repositories
+            self.taken = True  # (target tasks run after the first call: the jobs have started)
+            return self
         return None
 
 
-#: how often the progress callback hears of finished tasks (the workers never wait for it)
-PROGRESS_SECONDS = 0.1
-
-
-# ---- scheduling ----------------------------------------------------------------------------------
-@dataclass
-class _Task:
-    """A unit of work: `fn()` returns follow-up tasks. `label` is shown in the progress bar."""
-
-    label: str
-    fn: Callable[[], list[_Task]]
-
-
-def _schedule(tasks: Iterable[_Task], workers: int, progress: Progress | None) -> None:
-    """Run `tasks` and their follow-ups; serially when workers == 1, else on a thread pool."""
-    pending: deque[_Task] = deque(tasks)
-    done, total = 0, len(pending)
-
-    def tick(task: _Task, follow: list[_Task]) -> None:
-        nonlocal done, total
-        done += 1
-        total += len(follow)
-        if progress:
-            progress(done, total, task.label)
-
-    if workers == 1:
-        while pending:
-            task = pending.popleft()
-            follow = task.fn()
-            pending.extend(follow)
-            tick(task, follow)
-        return
-    # Workers submit their own follow-ups; the main thread only waits for the number of tasks in
-    # flight to reach 0, and reports progress (a wait() over every pending future after each
-    # completion spends GIL time scanning them all). The first exception stops the run.
-    cond = threading.Condition()
-    finished: deque[tuple[_Task, list[_Task]]] = deque()
-    in_flight = len(pending)
-    failure: list[BaseException] = []  # set: the remaining tasks are skipped
-
-    def run(task: _Task) -> None:
-        nonlocal in_flight
-        follow: list[_Task] = []
-        try:
-            if not failure:
-                follow = task.fn()
-        except BaseException as e:  # noqa: BLE001 -- raised in the main thread below
-            with cond:
-                failure.append(e)
-        with cond:
-            if not failure:
-                in_flight += len(follow)
-                for t in follow:
-                    pool.submit(run, t)
-            in_flight -= 1
-            finished.append((task, follow))
-            if in_flight == 0 or failure:  # progress is read every PROGRESS_SECONDS instead
-                cond.notify()
-
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ecrcost") as pool:
-        try:
-            for t in pending:
-                pool.submit(run, t)
-            while True:
-                with cond:
-                    if in_flight and not failure:
-                        cond.wait(PROGRESS_SECONDS if progress else None)
-                    ticks = list(finished)
-                    finished.clear()
-                    error = failure[0] if failure else None
-                    over = in_flight == 0
-                for task, follow in ticks:
-                    tick(task, follow)
-                if error is not None:
-                    raise error
-                if over:
-                    return
-        except BaseException as e:  # Ctrl-C, or a task's error: skip what is still queued
-            with cond:
-                if not failure:
-                    failure.append(e)
-            raise
+def _resolve(future: Future[Any], fn: Callable[[], Any]) -> None:
+    """Set `future` to what `fn()` returns, or to what it raises (its reader raises it)."""
+    try:
+        future.set_result(fn())
+    except BaseException as e:  # noqa: BLE001
+        future.set_exception(e)
 
 
 # ---- the run's state -----------------------------------------------------------------------------
@@ -306,7 +248,7 @@ class _Run:
     #: manifests)
     row_errors: dict[tuple[str, str, str], list[tuple[int, str]]] = field(default_factory=dict)
     gone: set[tuple[str, str, str]] = field(default_factory=set)  # deleted while collected
-    early: _Early | None = None  # a prefetched repository list (see _Early)
+    early: _Early | None = None  # the first region's prefetched reads (see _Early)
 
     def tables(self) -> dict[str, Any]:
         """Row lists for `Snapshot.build`, in a stable order."""
@@ -337,8 +279,8 @@ class _Run:
             )
 
     def _guard(
-        self, t: Target, what: str, fn: Callable[[], list[_Task]], repository: str | None = None
-    ) -> list[_Task]:
+        self, t: Target, what: str, fn: Callable[[], list[Task]], repository: str | None = None
+    ) -> list[Task]:
         """Run `fn`, turning any failure but a fatal one into an error of target `t`."""
         try:
             return fn()
@@ -355,7 +297,7 @@ class _Run:
             return []
 
     # -- tasks --
-    def target_task(self, t: Target) -> _Task:
+    def target_task(self, t: Target) -> Task:
         self.targets[(t.account_id, t.region)] = {
             "account_id": t.account_id,
             "region": t.region,
@@ -366,11 +308,11 @@ class _Run:
             "notes": [],
         }
 
-        def run() -> list[_Task]:
+        def run() -> list[Task]:
             try:
                 client = self.aws.client("ecr", t.region, t.role_arn)
                 early = self.early.take(t) if self.early else None
-                repos = early.result() if early else ecr.list_repositories(client)
+                repos = early.repositories.result() if early else ecr.list_repositories(client)
             except (ReadOnlyViolation, AwsError):
                 raise
             except Exception as e:  # noqa: BLE001 -- the whole target failed
@@ -389,34 +331,51 @@ class _Run:
             rows = [ecr.repository_row(t.account_id, t.region, r) for r in repos]
             with self.lock:
                 self.repositories += rows
-            # a repository's calls are independent: DescribeImages first (its manifests follow),
-            # then one task per detail call, so no repository holds a worker for 4 round trips
-            follow = [self.registry_task(t, client)]
-            follow += [self.images_task(t, client, row) for row in rows]
-            follow += [
-                self.detail_task(t, client, row, r, column)
-                for row, r in zip(rows, repos, strict=True)
-                for column in ecr.DETAIL_COLUMNS
-            ]
+            # A repository's calls are independent: DescribeImages (its manifests follow on the
+            # same worker), then one task per detail call, so no repository holds a worker for
+            # 4 round trips; repository by repository, so the image chains (the calls whose
+            # answers take parsing) spread over the run instead of all starting at once. The
+            # region-wide calls go first: nothing waits on them at the end.
+            follow = []
             if self.pull_days > 0 and repos:
                 follow.append(self.pulls_task(t, [r["repositoryName"] for r in repos]))
             if self.in_use:
                 follow.append(self.in_use_task(t))
+            follow += self.registry_tasks(t, client, early.settings if early else None)
+            for row, r in zip(rows, repos, strict=True):
+                follow.append(self.images_task(t, client, row))
+                follow += [self.detail_task(t, client, row, r, c) for c in ecr.DETAIL_COLUMNS]
             return follow
 
-        return _Task(f"{t.account_id} {t.region}", run)
+        return Task(f"{t.account_id} {t.region}", run)
 
-    def registry_task(self, t: Target, client: Any) -> _Task:
-        def run() -> list[_Task]:
-            probe = self.aws.client("ecr", t.region, t.role_arn, attempts=PROBE_ATTEMPTS)
-            reg, errors = registry.collect_registry(client, t.account_id, t.region, probe)
-            with self.lock:
-                self.registries[(t.account_id, t.region)] = reg
-            for err in errors:
-                self._problem(t, f"registry: {err}")
-            return []
+    def registry_tasks(
+        self, t: Target, client: Any, early: dict[str, Future[tuple[Any, list[str]]]] | None
+    ) -> list[Task]:
+        """One task per registry setting (`registry.SETTINGS`), each its own call; `early`: the
+        settings' prefetched answers (`_Early`). A setting that cannot be read stays unknown."""
+        key = (t.account_id, t.region)
+        self.registries[key] = registry.unknown(*key)
 
-        return _Task(f"{t.account_id} {t.region} registry", lambda: self._guard(t, "registry", run))
+        def task(name: str) -> Task:
+            def run() -> list[Task]:
+                if early:
+                    value, errors = early[name].result()
+                else:
+                    probe = self.aws.client("ecr", t.region, t.role_arn, attempts=PROBE_ATTEMPTS)
+                    value, errors = registry.read_setting(name, client, probe)
+                with self.lock:
+                    self.registries[key][name] = value
+                for err in errors:
+                    self._problem(t, f"registry: {err}")
+                return []
+
+            return Task(
+                f"{t.account_id} {t.region} registry {name}",
+                lambda: self._guard(t, "registry", run),
+            )
+
+        return [task(name) for name in registry.SETTINGS]
 
     def _row_error(self, t: Target, name: str, part: int, message: str) -> None:
         """Record an error of repository `name` (part: its place in the row's error text)."""
@@ -426,11 +385,11 @@ class _Run:
 
     def detail_task(
         self, t: Target, client: Any, row: dict[str, Any], repo: dict[str, Any], column: str
-    ) -> _Task:
+    ) -> Task:
         """One of `ecr.DETAIL_COLUMNS` of a repository row (tags, lifecycle or repository policy)."""
         name = row["repository"]
 
-        def run() -> list[_Task]:
+        def run() -> list[Task]:
             try:
                 got, errors = ecr.repository_detail(client, repo, column)
             except ecr.RepositoryGone:
@@ -443,17 +402,17 @@ class _Run:
                 self._row_error(t, name, ecr.DETAIL_COLUMNS.index(column), err)
             return []
 
-        return _Task(
+        return Task(
             f"{t.account_id} {t.region} {name} {column}",
             lambda: self._guard(t, "repository", run, name),
         )
 
-    def images_task(self, t: Target, client: Any, row: dict[str, Any]) -> _Task:
+    def images_task(self, t: Target, client: Any, row: dict[str, Any]) -> Task:
         """A repository's images (DescribeImages), then its manifests."""
         name = row["repository"]
         key = (t.account_id, t.region, name)
 
-        def run() -> list[_Task]:
+        def run() -> list[Task]:
             try:
                 images = [
                     ecr.image_row(t.account_id, t.region, d)
@@ -479,7 +438,7 @@ class _Run:
                 for i in range(0, len(digests), MANIFEST_CHUNK)
             ]
 
-        return _Task(
+        return Task(
             f"{t.account_id} {t.region} {name}", lambda: self._guard(t, "repository", run, name)
         )
 
@@ -490,12 +449,12 @@ class _Run:
         row: dict[str, Any],
         digests: list[str],
         listed: frozenset[str],
-    ) -> _Task:
+    ) -> Task:
         """Manifests of up to MANIFEST_CHUNK images of one repository (so a big repository's
         BatchGetImage calls spread over the workers)."""
         name = row["repository"]
 
-        def run() -> list[_Task]:
+        def run() -> list[Task]:
             try:
                 self._manifests(t, client, name, digests, listed)
             except ecr.RepositoryGone:
@@ -505,7 +464,7 @@ class _Run:
                 self._row_error(t, name, part, f"manifests: {describe_error(e)}")
             return []
 
-        return _Task(
+        return Task(
             f"{t.account_id} {t.region} {name} manifests",
             lambda: self._guard(t, "manifests", run, name),
         )
@@ -525,8 +484,8 @@ class _Run:
             self.images = [i for i in self.images if other(i)]
             return True
 
-    def pulls_task(self, t: Target, names: list[str]) -> _Task:
-        def run() -> list[_Task]:
+    def pulls_task(self, t: Target, names: list[str]) -> Task:
+        def run() -> list[Task]:
             client = self.aws.client("cloudwatch", t.region, t.role_arn)
             rows = metrics.collect_pulls(
                 client, t.account_id, t.region, names, self.pull_days, self.now
@@ -535,10 +494,10 @@ class _Run:
                 self.pulls += rows
             return []
 
-        return _Task(f"{t.account_id} {t.region} pulls", lambda: self._guard(t, "pulls", run))
+        return Task(f"{t.account_id} {t.region} pulls", lambda: self._guard(t, "pulls", run))
 
-    def in_use_task(self, t: Target) -> _Task:
-        def run() -> list[_Task]:
+    def in_use_task(self, t: Target) -> Task:
+        def run() -> list[Task]:
             rows, state, errors = inuse.collect_in_use(
                 self.aws.client("ecs", t.region, t.role_arn),
                 self.aws.client("lambda", t.region, t.role_arn),
@@ -552,7 +511,7 @@ class _Run:
                 self._problem(t, err)
             return []
 
-        return _Task(f"{t.account_id} {t.region} in use", lambda: self._guard(t, "in-use", run))
+        return Task(f"{t.account_id} {t.region} in use", lambda: self._guard(t, "in-use", run))
 
     def _manifests(
         self,

@@ -14,6 +14,7 @@ A setting that cannot be read is "unknown". Why matters:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -21,6 +22,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..aws import call, describe_error, error_code, pages
 
 UNKNOWN = "unknown"
+#: the settings of a `registries` entry, in its order (after account_id and region)
+SETTINGS = (
+    "replication_rules",
+    "registry_policy",
+    "pull_through_cache_rules",
+    "blob_mounting",
+    "pull_time_update_exclusions",
+)
 DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
 #: error codes meaning "this endpoint does not have the operation"
 UNSUPPORTED = frozenset(
@@ -64,71 +73,73 @@ def _jsonable(value: Any) -> Any:
 
 def unknown(account_id: str, region: str) -> dict[str, Any]:
     """The `registries` entry of an account-region that could not be read at all."""
-    return {
-        "account_id": account_id,
-        "region": region,
-        "replication_rules": UNKNOWN,
-        "registry_policy": UNKNOWN,
-        "pull_through_cache_rules": UNKNOWN,
-        "blob_mounting": UNKNOWN,
-        "pull_time_update_exclusions": UNKNOWN,
-    }
+    return {"account_id": account_id, "region": region, **dict.fromkeys(SETTINGS, UNKNOWN)}
+
+
+def _replication(client: Any, probe: Any) -> Any:
+    rules = call(client.describe_registry).get("replicationConfiguration", {}).get("rules", [])
+    return _jsonable(rules)
+
+
+def _policy(client: Any, probe: Any) -> bool:
+    call(client.get_registry_policy)
+    return True
+
+
+def _pull_through(client: Any, probe: Any) -> Any:
+    rules = []
+    for page in pages(probe, "describe_pull_through_cache_rules", maxResults=1000):
+        rules += page.get("pullThroughCacheRules", [])
+    return _jsonable(rules)
+
+
+def _blob_mounting(client: Any, probe: Any) -> Any:
+    value = call(probe.get_account_setting, name="BLOB_MOUNTING").get("value")
+    return value if value in ("ENABLED", "DISABLED") else UNKNOWN
+
+
+def _exclusions(client: Any, probe: Any) -> Any:
+    arns: list[str] = []
+    for page in pages(probe, "list_pull_time_update_exclusions"):
+        arns += page.get("pullTimeUpdateExclusions", [])
+    return sorted(arns)
+
+
+#: setting -> (reader(client, probe), error code meaning "there is none", the value then,
+#: optional operation), in the order of a `registries` entry
+_READERS: dict[str, tuple[Callable[[Any, Any], Any], str | None, Any, bool]] = {
+    "replication_rules": (_replication, None, None, False),
+    "registry_policy": (_policy, "RegistryPolicyNotFoundException", False, False),
+    "pull_through_cache_rules": (_pull_through, None, None, True),
+    "blob_mounting": (_blob_mounting, None, None, True),
+    "pull_time_update_exclusions": (_exclusions, None, None, True),
+}
+
+
+def read_setting(name: str, client: Any, probe: Any = None) -> tuple[Any, list[str]]:
+    """(the value of setting `name` of SETTINGS, or "unknown"; errors worth reporting). Each is
+    one call (or one listing), so the collector reads a registry's settings in parallel.
+
+    `probe`: the client for the operations some endpoints lack (pull-through cache rules, account
+    settings, pull-time update exclusions), typically one with fewer retries; default `client`.
+    """
+    fn, absent, absent_value, optional = _READERS[name]
+    try:
+        return fn(client, probe or client), []
+    except (ClientError, BotoCoreError, NotImplementedError) as e:
+        if absent and error_code(e) == absent:
+            return absent_value, []
+        return UNKNOWN, [] if unsupported(e, optional) else [describe_error(e)]
 
 
 def collect_registry(
     client: Any, account_id: str, region: str, probe: Any = None
 ) -> tuple[dict[str, Any], list[str]]:
-    """(a `registries` entry of meta.json, errors worth reporting) for one account-region.
-
-    `probe`: the client for the operations some endpoints lack (pull-through cache rules, account
-    settings, pull-time update exclusions), typically one with fewer retries; default `client`.
-    """
-    probe = probe or client
+    """(a `registries` entry of meta.json, errors worth reporting) for one account-region, its
+    SETTINGS read one after another (`read_setting`; the collector reads them in parallel)."""
+    entry: dict[str, Any] = {"account_id": account_id, "region": region}
     errors: list[str] = []
-
-    def attempt(
-        fn: Any, absent: str | None = None, absent_value: Any = None, optional: bool = False
-    ) -> Any:
-        try:
-            return fn()
-        except (ClientError, BotoCoreError, NotImplementedError) as e:
-            if absent and error_code(e) == absent:
-                return absent_value
-            if not unsupported(e, optional):
-                errors.append(describe_error(e))
-            return UNKNOWN
-
-    def replication() -> Any:
-        rules = call(client.describe_registry).get("replicationConfiguration", {}).get("rules", [])
-        return _jsonable(rules)
-
-    def policy() -> bool:
-        call(client.get_registry_policy)
-        return True
-
-    def pull_through() -> Any:
-        rules = []
-        for page in pages(probe, "describe_pull_through_cache_rules", maxResults=1000):
-            rules += page.get("pullThroughCacheRules", [])
-        return _jsonable(rules)
-
-    def blob_mounting() -> Any:
-        value = call(probe.get_account_setting, name="BLOB_MOUNTING").get("value")
-        return value if value in ("ENABLED", "DISABLED") else UNKNOWN
-
-    def exclusions() -> Any:
-        arns: list[str] = []
-        for page in pages(probe, "list_pull_time_update_exclusions"):
-            arns += page.get("pullTimeUpdateExclusions", [])
-        return sorted(arns)
-
-    entry = {
-        "account_id": account_id,
-        "region": region,
-        "replication_rules": attempt(replication),
-        "registry_policy": attempt(policy, "RegistryPolicyNotFoundException", False),
-        "pull_through_cache_rules": attempt(pull_through, optional=True),
-        "blob_mounting": attempt(blob_mounting, optional=True),
-        "pull_time_update_exclusions": attempt(exclusions, optional=True),
-    }
+    for name in SETTINGS:
+        entry[name], errs = read_setting(name, client, probe)
+        errors += errs
     return entry, errors
