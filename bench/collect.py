@@ -28,6 +28,12 @@ collection against in-process moto records every raw HTTP response (by operation
 body), then the timed runs get those bytes back from a botocore ``before-send`` hook -- botocore
 still signs every request and parses every response, only the server's time is 0, as it is
 nearly for AWS next to 50 ms of latency. That is the collector's own cost per call.
+
+The runs happen in a process without transparent huge pages, as the `ecrcost` command's
+(`ecrcost.process.no_huge_pages`): with them, building the tables after the last call took
+35-110 ms more in about 1 run of 3 (the kernel zeroing Arrow's fresh huge pages); ``--thp``
+keeps the kernel's default. ``--skip-serial`` makes the cold parallel run the process's first
+collection (as one `ecrcost collect` is): botocore's files are then read during it.
 """
 
 from __future__ import annotations
@@ -91,6 +97,9 @@ def main() -> None:
         help="record moto's responses once, then collect against the recording (no emulator)",
     )
     ap.add_argument("--skip-serial", action="store_true", help="skip the workers=1 run")
+    ap.add_argument(
+        "--thp", action="store_true", help="keep transparent huge pages (the kernel's default)"
+    )
     ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the --server child
     ap.add_argument("--record", help=argparse.SUPPRESS)  # the --replay child: the tape's file
     args = ap.parse_args()
@@ -112,6 +121,10 @@ def main() -> None:
 
     region, account = "us-east-1", "123456789012"
     server = None
+    if not args.thp:  # as the command runs (see the module docstring)
+        from ecrcost.process import no_huge_pages
+
+        no_huge_pages()
     if args.server:  # the emulator in its own process, as AWS would be
         server = subprocess.Popen(
             [

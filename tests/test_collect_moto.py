@@ -660,3 +660,18 @@ def test_an_unusable_cache_directory_is_a_clear_error(ecr, tmp_path):
     not_a_dir.write_text("x")
     with pytest.raises(ecrcost.InputError, match="--cache"):
         ecrcost.collect(regions=[R], cache_dir=str(not_a_dir))
+
+
+def test_the_manifest_cache_commits_through_a_write_ahead_log(tmp_path):
+    # one commit per BatchGetImage call: no fsync each (WAL, synced at checkpoints)
+    from ecrcost.collectors.cache import ManifestCache
+
+    cache = ManifestCache(tmp_path)
+    cache.put_many({"sha256:a": ("application/json", "{}")})
+    assert cache._db is not None
+    assert cache._db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert cache._db.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+    cache.close()
+    again = ManifestCache(tmp_path)  # what was committed is there for the next run
+    assert again.get_many(["sha256:a", "sha256:b"]) == {"sha256:a": ("application/json", "{}")}
+    again.close()

@@ -42,6 +42,11 @@ class ManifestCache:
             d.mkdir(parents=True, exist_ok=True)
             self.path = d / FILENAME
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            # write-ahead log, synced at checkpoints: a commit (one per BatchGetImage call) then
+            # costs no fsync (3.5 ms each, during which the worker holds the cache). A crash can
+            # lose the last commits, never the file's consistency; a lost entry is fetched again.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS manifests "
                 "(digest TEXT PRIMARY KEY, media_type TEXT, text TEXT NOT NULL)"

@@ -186,11 +186,16 @@ class _Early:
 
     def jobs(self) -> list[Callable[[], None]]:
         """What to start when the first call goes out (`Aws.at_first_call`), one thread each."""
-        return [self.run] + [functools.partial(self._setting, name) for name in self.settings]
+        settings = [functools.partial(self._setting, name) for name in self.settings]
+        return [self._repositories, *settings, self._clients]
 
-    def run(self) -> None:
+    def _repositories(self) -> None:
         if self.prefetch:
             _resolve(self.repositories, lambda: ecr.list_repositories(self._client()))
+
+    def _clients(self) -> None:
+        """Make the clients now, while the first calls are in flight, not after they return
+        (when the target task needs the GIL)."""
         clients = [("ecr", None), ("ecr", PROBE_ATTEMPTS)] + (
             [("cloudwatch", None)] if self.pulls else []
         )
