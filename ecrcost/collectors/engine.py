@@ -172,9 +172,9 @@ class _Early:
     (sts:GetCallerIdentity, which says whose account they are). When every target will be
     collected (`prefetch`: no shard): that region's repository list (DescribeRepositories, the
     first call its target task makes anyway) and, each on a thread of its own, the registry's
-    settings (`registry.SETTINGS`: five calls that need no answer but the credentials'); then
-    the other clients the workers will need there (the workers make other regions' clients
-    while their first calls wait on the network)."""
+    settings (`registry.SETTINGS`: five calls that need no answer but the credentials'). And,
+    on one more thread, the other clients the workers will need there, made while those calls
+    are in flight (the workers make other regions' clients while their first calls wait)."""
 
     def __init__(self, aws: Aws, region: str, *, prefetch: bool, pulls: bool) -> None:
         self.aws, self.region, self.prefetch, self.pulls = aws, region, prefetch, pulls
