@@ -5,7 +5,7 @@ CloudWatch pull counts, one task per registry setting, and per repository one fo
 and one for each of its tags and policies; each 1000 images then have a manifest task (the first
 runs next on the worker that listed them: a task's first follow-up does). `workers=1` runs the
 same tasks serially. The first region's repository list and registry settings go out while
-sts:GetCallerIdentity answers (`_Early`), and the run freezes the objects alive before it out of
+sts:GetCallerIdentity answers (`Early`), and the run freezes the objects alive before it out of
 the cyclic GC's passes (`process.heap_frozen`).
 
 Failures are data: a target (account-region) whose role cannot be assumed or whose repositories
@@ -17,7 +17,6 @@ the target's `notes`. Only missing credentials or a read-only violation stop the
 
 from __future__ import annotations
 
-import functools
 import os
 import sqlite3
 import threading
@@ -36,6 +35,7 @@ from ..snapshot import Snapshot, new_meta
 from ..targets import Target, resolve_regions, resolve_targets, select_shard
 from . import ecr, inuse, metrics, registry
 from .cache import ManifestCache, default_cache_dir
+from .early import Early
 from .manifests import parse_manifest
 from .schedule import Progress, Task, schedule
 from .spool import ManifestSpool
@@ -51,9 +51,6 @@ NOT_ENABLED = ("UnrecognizedClientException", "InvalidClientTokenId")
 
 #: unparsed manifests that are not a fault: another artifact type, or one ECR would not return
 ACCEPTED_UNPARSED = ("unsupported manifest media type", "BatchGetImage: ")
-
-#: tries per call for registry settings an endpoint may not implement (see Aws.client)
-PROBE_ATTEMPTS = 3
 
 
 @heap_frozen()
@@ -104,7 +101,7 @@ def collect(
     early = None
     if not role_arns and org_role is None:  # base credentials: what needs no STS answer
         home = resolve_regions(regions, all_regions=all_regions, default=aws.default_region)[0]
-        early = _Early(aws, home, prefetch=shard is None, pulls=pull_days > 0)
+        early = Early(aws, home, prefetch=shard is None, pulls=pull_days > 0)
         for job in early.jobs():
             aws.at_first_call(job)
     every_target = resolve_targets(
@@ -167,69 +164,6 @@ def collect(
     return Snapshot.build(meta, **tables)
 
 
-class _Early:
-    """Work for the base credentials' first region that overlaps the first call
-    (sts:GetCallerIdentity, which says whose account they are). When every target will be
-    collected (`prefetch`: no shard): that region's repository list (DescribeRepositories, the
-    first call its target task makes anyway) and, each on a thread of its own, the registry's
-    settings (`registry.SETTINGS`: five calls that need no answer but the credentials'). And,
-    on one more thread, the other clients the workers will need there, made while those calls
-    are in flight (the workers make other regions' clients while their first calls wait)."""
-
-    def __init__(self, aws: Aws, region: str, *, prefetch: bool, pulls: bool) -> None:
-        self.aws, self.region, self.prefetch, self.pulls = aws, region, prefetch, pulls
-        self.repositories: Future[list[dict[str, Any]]] = Future()
-        self.settings: dict[str, Future[tuple[Any, list[str]]]] = (
-            {name: Future() for name in registry.SETTINGS} if prefetch else {}
-        )
-        self.taken = False
-
-    def jobs(self) -> list[Callable[[], None]]:
-        """What to start when the first call goes out (`Aws.at_first_call`), one thread each."""
-        settings = [functools.partial(self._setting, name) for name in self.settings]
-        return [self._repositories, *settings, self._clients]
-
-    def _repositories(self) -> None:
-        if self.prefetch:
-            _resolve(self.repositories, lambda: ecr.list_repositories(self._client()))
-
-    def _clients(self) -> None:
-        """Make the clients now, while the first calls are in flight, not after they return
-        (when the target task needs the GIL)."""
-        clients = [("ecr", None), ("ecr", PROBE_ATTEMPTS)] + (
-            [("cloudwatch", None)] if self.pulls else []
-        )
-        for service, attempts in clients:
-            try:
-                self.aws.client(service, self.region, attempts=attempts)
-            except Exception:  # noqa: BLE001,S112 -- made (and fails) again where it is used
-                continue
-
-    def _client(self, attempts: int | None = None) -> Any:
-        return self.aws.client("ecr", self.region, attempts=attempts)
-
-    def _setting(self, name: str) -> None:
-        _resolve(
-            self.settings[name],
-            lambda: registry.read_setting(name, self._client(), self._client(PROBE_ATTEMPTS)),
-        )
-
-    def take(self, t: Target) -> _Early | None:
-        """This prefetch if it is target `t`'s (its repositories and settings), once; else None."""
-        if self.prefetch and t.role_arn is None and t.region == self.region and not self.taken:
-            self.taken = True  # (target tasks run after the first call: the jobs have started)
-            return self
-        return None
-
-
-def _resolve(future: Future[Any], fn: Callable[[], Any]) -> None:
-    """Set `future` to what `fn()` returns, or to what it raises (its reader raises it)."""
-    try:
-        future.set_result(fn())
-    except BaseException as e:  # noqa: BLE001
-        future.set_exception(e)
-
-
 # ---- the run's state -----------------------------------------------------------------------------
 @dataclass
 class _Run:
@@ -253,7 +187,7 @@ class _Run:
     #: manifests)
     row_errors: dict[tuple[str, str, str], list[tuple[int, str]]] = field(default_factory=dict)
     gone: set[tuple[str, str, str]] = field(default_factory=set)  # deleted while collected
-    early: _Early | None = None  # the first region's prefetched reads (see _Early)
+    early: Early | None = None  # the first region's prefetched reads (see Early)
 
     def tables(self) -> dict[str, Any]:
         """Row lists for `Snapshot.build`, in a stable order."""
@@ -358,7 +292,7 @@ class _Run:
         self, t: Target, client: Any, early: dict[str, Future[tuple[Any, list[str]]]] | None
     ) -> list[Task]:
         """One task per registry setting (`registry.SETTINGS`), each its own call; `early`: the
-        settings' prefetched answers (`_Early`). A setting that cannot be read stays unknown."""
+        settings' prefetched answers (`Early`). A setting that cannot be read stays unknown."""
         key = (t.account_id, t.region)
         self.registries[key] = registry.unknown(*key)
 
@@ -367,7 +301,9 @@ class _Run:
                 if early:
                     value, errors = early[name].result()
                 else:
-                    probe = self.aws.client("ecr", t.region, t.role_arn, attempts=PROBE_ATTEMPTS)
+                    probe = self.aws.client(
+                        "ecr", t.region, t.role_arn, attempts=registry.PROBE_ATTEMPTS
+                    )
                     value, errors = registry.read_setting(name, client, probe)
                 with self.lock:
                     self.registries[key][name] = value
@@ -506,7 +442,9 @@ class _Run:
             rows, state, errors = inuse.collect_in_use(
                 self.aws.client("ecs", t.region, t.role_arn),
                 self.aws.client("lambda", t.region, t.role_arn),
-                self.aws.client("inspector2", t.region, t.role_arn, attempts=PROBE_ATTEMPTS),
+                self.aws.client(
+                    "inspector2", t.region, t.role_arn, attempts=registry.PROBE_ATTEMPTS
+                ),
                 self.now,
             )
             with self.lock:

@@ -22,6 +22,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..aws import call, describe_error, error_code, pages
 
 UNKNOWN = "unknown"
+#: tries per call (first included) for operations an endpoint may not implement: the optional
+#: settings here, Inspector's coverage (an emulator answers those with retried 500s; Aws.client)
+PROBE_ATTEMPTS = 3
 #: the settings of a `registries` entry, in its order (after account_id and region)
 SETTINGS = (
     "replication_rules",
