@@ -3,6 +3,7 @@
 Expected figures are computed by hand from the manifests each test pushes.
 """
 
+import gc
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -617,10 +618,17 @@ def test_unreachable_endpoint_for_own_account_is_a_clear_error(aws_env):
 def test_progress_is_reported_until_every_task_is_done(ecr):
     for name in ("a1", "a2", "a3"):
         ecr.create_repository(repositoryName=name)
-    seen = []
-    ecrcost.collect(regions=[R], progress=lambda done, total, label: seen.append((done, total)))
+    seen, frozen = [], []
+
+    def progress(done, total, label):
+        seen.append((done, total))
+        frozen.append(gc.get_freeze_count())
+
+    ecrcost.collect(regions=[R], progress=progress)
     # 1 target + 5 registry settings + 3 repositories x (images + tags + 2 policies) + 1 pulls
     assert seen[-1] == (19, 19) and [d for d, _ in seen] == list(range(1, 20))
+    # the run keeps the GC off the objects that were alive before it (process.heap_frozen)
+    assert min(frozen) > 0 and gc.get_freeze_count() == 0
 
 
 def test_a_repositorys_manifests_follow_its_image_list_on_the_same_worker(ecr):
