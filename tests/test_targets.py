@@ -81,6 +81,30 @@ def test_one_data_loader_per_process_serves_the_region_data_and_every_session(mo
         targets._endpoints.cache_clear()
 
 
+def test_the_shared_loader_reads_what_botocores_own_loader_reads(tmp_path):
+    """Plain dicts instead of OrderedDicts, the same data: the endpoint data and the models of
+    every service ecrcost calls, compressed (.json.gz) files included."""
+    import gzip
+    import json
+
+    from botocore.loaders import create_loader
+
+    from ecrcost import aws
+
+    ours, botocores = aws.data_loader(None), create_loader()
+    assert ours.load_data("endpoints") == botocores.load_data("endpoints")
+    for service in ("ecr", "sts", "cloudwatch", "organizations", "ce", "s3", "ecs", "lambda"):
+        for kind in ("service-2", "endpoint-rule-set-1", "paginators-1"):
+            assert ours.load_service_model(service, kind) == botocores.load_service_model(
+                service, kind
+            )
+    (tmp_path / "thing.json.gz").write_bytes(gzip.compress(json.dumps({"a": [1]}).encode()))
+    files = aws._JSONFiles()
+    assert files.exists(str(tmp_path / "thing")) and not files.exists(str(tmp_path / "none"))
+    assert files.load_file(str(tmp_path / "thing")) == {"a": [1]}
+    assert files.load_file(str(tmp_path / "none")) is None
+
+
 @pytest.mark.parametrize(
     ("arn", "account"),
     [
