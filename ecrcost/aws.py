@@ -140,7 +140,9 @@ def data_loader(data_path: str | None = None) -> Loader:
     endpoint data (endpoints.json, 1.2 MB) and each service model again; `Aws` gives its
     sessions this one instead, and `ecrcost.targets` reads the regions through it, so a process
     decodes each file once however many sessions (role sessions, runs) it makes, into plain
-    dicts (`_JSONFiles`; a fresh process's first STS client: 40-47 ms, then 36-39 ms)."""
+    dicts (`_JSONFiles`; a fresh process's first STS client: 40-47 ms, then 36-39 ms). Shared
+    data is what every client of one botocore session already shares: its endpoint resolver
+    writes each region's resolved hostname back into the data, the same for every session."""
     loader = create_loader(data_path)
     loader.file_loader = _JSONFiles()
     return loader

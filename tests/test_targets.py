@@ -91,7 +91,10 @@ def test_the_shared_loader_reads_what_botocores_own_loader_reads(tmp_path):
 
     from ecrcost import aws
 
-    ours, botocores = aws.data_loader(None), create_loader()
+    assert isinstance(aws.data_loader(None).file_loader, aws._JSONFiles)
+    # (a fresh loader: botocore's endpoint resolver memoizes into the data it resolves from)
+    ours, botocores = create_loader(), create_loader()
+    ours.file_loader = aws._JSONFiles()
     assert ours.load_data("endpoints") == botocores.load_data("endpoints")
     for service in ("ecr", "sts", "cloudwatch", "organizations", "ce", "s3", "ecs", "lambda"):
         for kind in ("service-2", "endpoint-rule-set-1", "paginators-1"):
