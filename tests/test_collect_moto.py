@@ -5,6 +5,7 @@ Expected figures are computed by hand from the manifests each test pushes.
 
 import gc
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -272,6 +273,33 @@ def test_the_first_regions_settings_and_repositories_are_read_while_sts_answers(
     for k in (1, 2):  # with a shard nothing is read early
         part = ecrcost.collect(regions=[R, "eu-west-1"], shard=(k, 2))
         assert part.meta["api_calls"].get("ecr:DescribeRegistry", 0) == len(part.meta["targets"])
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_no_more_requests_are_in_flight_than_workers_even_while_sts_answers(ecr, workers):
+    for name in ("svc-a", "svc-b", "svc-c", "svc-d"):
+        ecr.create_repository(repositoryName=name)
+    session = boto3.Session()
+    lock, state = threading.Lock(), {"now": 0, "most": 0}
+
+    def sent(**kw):
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(0.02)  # (a round trip: in-process moto answers at once)
+
+    def answered(**kw):
+        with lock:
+            state["now"] -= 1
+
+    session.events.register("before-call.*.*", sent)
+    session.events.register("after-call.*.*", answered)
+    session.events.register("after-call-error.*.*", answered)
+    snap = ecrcost.collect(regions=[R], workers=workers, session=session)
+    assert [t["status"] for t in snap.meta["targets"]] == ["ok"]
+    assert state["now"] == 0 and state["most"] == workers
+    # each registry setting is read once however many of them were read early
+    assert all(snap.meta["api_calls"][f"ecr:{op}"] == 1 for op in REGISTRY_OPERATIONS)
 
 
 def test_a_denied_early_repository_list_fails_only_its_target(ecr):

@@ -18,19 +18,23 @@ from . import ecr, registry
 
 class Early:
     """Work for the base credentials' first region that overlaps the first call
-    (sts:GetCallerIdentity, which says whose account they are). When every target will be
-    collected (`prefetch`: no shard): that region's repository list (DescribeRepositories, the
-    first call its target task makes anyway) and, each on a thread of its own, the registry's
-    settings (`registry.SETTINGS`: five calls that need no answer but the credentials'). And,
-    on one more thread, the other clients the workers will need there, made while those calls
-    are in flight (the workers make other regions' clients while their first calls wait)."""
+    (sts:GetCallerIdentity, which says whose account they are), up to `calls` calls of it at
+    once beside that one (the run's workers - 1, so no more requests are in flight than
+    --workers says; 0 with a shard, whose targets may not include this region): that region's
+    repository list (DescribeRepositories, the first call its target task makes anyway), then,
+    each on a thread of its own, as many of the registry's settings as fit (`registry.SETTINGS`:
+    calls that need no answer but the credentials'). And, on one more thread, the other clients
+    the workers will need there, made while those calls are in flight (the workers make other
+    regions' clients while their first calls wait)."""
 
-    def __init__(self, aws: Aws, region: str, *, prefetch: bool, pulls: bool) -> None:
-        self.aws, self.region, self.prefetch, self.pulls = aws, region, prefetch, pulls
+    def __init__(self, aws: Aws, region: str, *, calls: int, pulls: bool) -> None:
+        self.aws, self.region, self.pulls = aws, region, pulls
+        self.prefetch = calls >= 1
         self.repositories: Future[list[dict[str, Any]]] = Future()
-        self.settings: dict[str, Future[tuple[Any, list[str]]]] = (
-            {name: Future() for name in registry.SETTINGS} if prefetch else {}
-        )
+        #: the prefetched settings (the others are read by the registry's tasks)
+        self.settings: dict[str, Future[tuple[Any, list[str]]]] = {
+            name: Future() for name in registry.SETTINGS[: max(0, calls - 1)]
+        }
         self.taken = False
 
     def jobs(self) -> list[Callable[[], None]]:

@@ -101,7 +101,7 @@ def collect(
     early = None
     if not role_arns and org_role is None:  # base credentials: what needs no STS answer
         home = resolve_regions(regions, all_regions=all_regions, default=aws.default_region)[0]
-        early = Early(aws, home, prefetch=shard is None, pulls=pull_days > 0)
+        early = Early(aws, home, calls=0 if shard else workers - 1, pulls=pull_days > 0)
         for job in early.jobs():
             aws.at_first_call(job)
     every_target = resolve_targets(
@@ -298,7 +298,7 @@ class _Run:
 
         def task(name: str) -> Task:
             def run() -> list[Task]:
-                if early:
+                if early and name in early:
                     value, errors = early[name].result()
                 else:
                     probe = self.aws.client(
