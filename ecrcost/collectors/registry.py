@@ -25,14 +25,6 @@ UNKNOWN = "unknown"
 #: tries per call (first included) for operations an endpoint may not implement: the optional
 #: settings here, Inspector's coverage (an emulator answers those with retried 500s; Aws.client)
 PROBE_ATTEMPTS = 3
-#: the settings of a `registries` entry, in its order (after account_id and region)
-SETTINGS = (
-    "replication_rules",
-    "registry_policy",
-    "pull_through_cache_rules",
-    "blob_mounting",
-    "pull_time_update_exclusions",
-)
 DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
 #: error codes meaning "this endpoint does not have the operation"
 UNSUPPORTED = frozenset(
@@ -117,6 +109,8 @@ _READERS: dict[str, tuple[Callable[[Any, Any], Any], str | None, Any, bool]] = {
     "blob_mounting": (_blob_mounting, None, None, True),
     "pull_time_update_exclusions": (_exclusions, None, None, True),
 }
+#: the settings of a `registries` entry, in its order (after account_id and region)
+SETTINGS = tuple(_READERS)
 
 
 def read_setting(name: str, client: Any, probe: Any = None) -> tuple[Any, list[str]]:

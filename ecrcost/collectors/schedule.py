@@ -57,11 +57,12 @@ def schedule(tasks: Iterable[Task], workers: int, progress: Progress | None) -> 
     in_flight = len(pending)
     failure: list[BaseException] = []  # set: the remaining tasks are skipped
 
-    def run(task: Task | None) -> None:
+    def run(first: Task) -> None:
         # A task's first follow-up runs next on the same worker, ahead of the queue: a chain
         # (DescribeImages, then that repository's BatchGetImage) is not left for the end of the
         # run, where its parsing would follow the last round trip instead of overlapping others.
         nonlocal in_flight
+        task: Task | None = first
         while task is not None:
             follow: list[Task] = []
             try:
